@@ -254,6 +254,7 @@ class NotificationFailed(Event):
     error: str
     failed_at: datetime
 
+
 __all__ = [
     "Author",
     "ContestAnnounced",

@@ -1,0 +1,74 @@
+"""Writing events to the outbox, in the same transaction as the change that caused them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..contracts import DEFAULT_NAMESPACE, Envelope, Event
+from .tables import OUTBOX_PENDING, BusTables
+
+
+def _current_correlation_id() -> uuid.UUID | None:
+    bound = structlog.contextvars.get_contextvars().get("correlation_id")
+    try:
+        return uuid.UUID(str(bound)) if bound else None
+    except ValueError:
+        return None
+
+
+class Outbox:
+    """Adds events to a service's outbox table; the relay publishes them after commit."""
+
+    def __init__(self, tables: BusTables, producer: str, namespace: str = DEFAULT_NAMESPACE) -> None:
+        self._table = tables.outbox
+        self.producer = producer
+        self.namespace = namespace
+
+    async def add(
+        self,
+        session: AsyncSession,
+        event: Event,
+        *,
+        contest_id: uuid.UUID | None = None,
+        correlation_id: uuid.UUID | None = None,
+        causation: Envelope | None = None,
+    ) -> Envelope:
+        """Stage `event` for publishing; it becomes visible to the relay when `session` commits.
+
+        Without an explicit correlation id or cause, the request's correlation id (bound by the HTTP
+        middleware) is used, so that one request's events can be followed across services.
+        """
+        if correlation_id is None and causation is None:
+            correlation_id = _current_correlation_id()
+        envelope = Envelope.wrap(
+            event,
+            producer=self.producer,
+            contest_id=contest_id,
+            correlation_id=correlation_id,
+            causation=causation,
+        )
+        await self.add_envelopes(session, [envelope])
+        return envelope
+
+    async def add_envelopes(self, session: AsyncSession, envelopes: list[Envelope]) -> None:
+        if not envelopes:
+            return
+        now = datetime.now(UTC)
+        await session.execute(
+            self._table.insert(),
+            [
+                {
+                    "event_id": str(envelope.event_id),
+                    "stream": envelope.stream(self.namespace),
+                    "envelope": envelope.model_dump_json(),
+                    "status": OUTBOX_PENDING,
+                    "attempts": 0,
+                    "created_at": now,
+                }
+                for envelope in envelopes
+            ],
+        )

@@ -1,0 +1,87 @@
+"""A service's worker process: the outbox relay, the consumer group and a /metrics endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import start_http_server
+
+from .bus.consumer import ConsumerSettings, Handler, StreamConsumer
+from .bus.relay import OutboxRelay, RelaySettings
+from .contracts import Event
+from .observability.logging import get_logger
+from .runtime import ServiceRuntime
+
+log = get_logger(__name__)
+
+
+def build_consumer(runtime: ServiceRuntime, handlers: dict[type[Event], Handler]) -> StreamConsumer:
+    s = runtime.settings
+    return StreamConsumer(
+        runtime.redis,
+        runtime.sessions,
+        runtime.tables,
+        runtime.outbox,
+        handlers,
+        ConsumerSettings(
+            group=s.service_name,
+            consumer=s.consumer_name(),
+            namespace=s.bus_namespace,
+            batch_size=s.consumer_batch_size,
+            block_ms=s.consumer_block_ms,
+            reclaim_idle_ms=s.reclaim_idle_ms,
+            reclaim_interval_s=s.reclaim_interval_s,
+            max_deliveries=s.max_deliveries,
+        ),
+    )
+
+
+def build_relay(runtime: ServiceRuntime) -> OutboxRelay:
+    s = runtime.settings
+    return OutboxRelay(
+        runtime.engine,
+        runtime.sessions,
+        runtime.tables,
+        runtime.redis,
+        RelaySettings(
+            name=s.consumer_name(),
+            batch_size=s.relay_batch_size,
+            poll_interval_s=s.relay_poll_interval_s,
+            lease_s=s.relay_lease_s,
+            retention_s=s.outbox_retention_s,
+        ),
+        producer=s.service_name,
+    )
+
+
+async def run_worker(
+    runtime: ServiceRuntime,
+    handlers: dict[type[Event], Handler],
+    *,
+    stop: asyncio.Event | None = None,
+    background: list[Callable[[asyncio.Event], Awaitable[None]]] | None = None,
+) -> None:
+    """Run until SIGTERM/SIGINT (or `stop`): relay the outbox, consume the service's events, and run
+    the service's own `background` loops (each gets the stop event)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    if runtime.settings.metrics_port:
+        start_http_server(runtime.settings.metrics_port, addr="0.0.0.0")
+    await runtime.open()
+    tasks = [asyncio.create_task(build_relay(runtime).run(stop), name="relay")]
+    tasks += [asyncio.create_task(task(stop)) for task in background or []]
+    if handlers:
+        tasks.append(asyncio.create_task(build_consumer(runtime, handlers).run(stop), name="consumer"))
+    log.info(
+        "worker.started", consumer=runtime.settings.consumer_name(), events=[e.event_type for e in handlers]
+    )
+    try:
+        await stop.wait()
+    finally:
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await runtime.close()
+        log.info("worker.stopped")
