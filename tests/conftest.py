@@ -15,8 +15,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from kaleidoscope_cli.embedded_redis import RedisServer
 from redis.asyncio import Redis
+
+from kaleidoscope_cli.embedded_redis import RedisServer
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 

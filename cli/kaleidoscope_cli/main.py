@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from kaleidoscope_shared.bus.dead_letters import list_dead_letters, replay_dead_letters
 from kaleidoscope_shared.bus.redis import connect
 

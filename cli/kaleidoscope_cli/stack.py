@@ -20,6 +20,9 @@ class Stack:
     echo: Callable[[str], None] | None = None
     log_to_files: bool = False
     workers: dict[str, int] = field(default_factory=dict)
+    namespace: str = "kaleidoscope"
+    database_urls: dict[str, str] | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     redis: RedisServer | None = None
     group: ProcessGroup | None = None
@@ -32,7 +35,13 @@ class Stack:
         self.ports = {service: free_port() for service in SERVICES}
         self.group = ProcessGroup(self.data_dir / "logs" if self.log_to_files else None, self.echo)
         for spec in service_specs(
-            redis_url=self.redis_url, data_dir=self.data_dir, ports=self.ports, workers=self.workers
+            redis_url=self.redis_url,
+            data_dir=self.data_dir,
+            ports=self.ports,
+            workers=self.workers,
+            namespace=self.namespace,
+            database_urls=self.database_urls,
+            extra_env=self.extra_env,
         ):
             self.group.start(spec)
         self.wait_ready(timeout)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+
 from kaleidoscope_shared.bus.consumer import EventContext, Handler
 from kaleidoscope_shared.contracts import Author, EntrySubmitted, Event
 from kaleidoscope_shared.runtime import ServiceRuntime
 from kaleidoscope_shared.settings import ServiceSettings
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 
 POISON = "poison"
 

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from redis.asyncio import Redis
+from sqlalchemy import Table, select, update
+
 from kaleidoscope_shared.bus.consumer import StreamConsumer
 from kaleidoscope_shared.bus.dead_letters import list_dead_letters, replay_dead_letters
 from kaleidoscope_shared.bus.relay import OutboxRelay
@@ -18,8 +21,6 @@ from kaleidoscope_shared.bus.tables import OUTBOX_SENT
 from kaleidoscope_shared.contracts import EntrySubmitted, Envelope
 from kaleidoscope_shared.runtime import ServiceRuntime
 from kaleidoscope_shared.worker import build_consumer, build_relay
-from redis.asyncio import Redis
-from sqlalchemy import Table, select, update
 
 from .probe import POISON, applications, entry, probe_handlers, probe_runtime
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from kaleidoscope_shared.contracts import ALL_EVENTS, Envelope, Event, event_class, parse_payload
 from kaleidoscope_shared.contracts.asyncapi import build_document
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import FastAPI
+
 from kaleidoscope_shared.entrypoint import service_cli
 from kaleidoscope_shared.http.app import create_service_app
 from kaleidoscope_shared.observability.logging import configure_logging

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI
+
 from kaleidoscope_shared.entrypoint import service_cli
 from kaleidoscope_shared.http.app import create_service_app
 from kaleidoscope_shared.observability.logging import configure_logging

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from kaleidoscope_shared.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from kaleidoscope_shared.settings import ServiceSettings
 
 
 class NotificationsSettings(ServiceSettings):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from kaleidoscope_shared.bus.tables import bus_tables
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from kaleidoscope_shared.bus.tables import bus_tables
 
 
 class JudgingTable(SQLModel, registry=registry()):

@@ -6,9 +6,10 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from kaleidoscope_shared.runtime import ServiceRuntime
 from pydantic import BaseModel
 from sqlmodel import select
+
+from kaleidoscope_shared.runtime import ServiceRuntime
 
 from ..adapters.tables import EntryCopy
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from kaleidoscope_shared.bus.tables import bus_tables
 from sqlalchemy import Column, DateTime, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from kaleidoscope_shared.bus.tables import bus_tables
 
 
 class NotificationsTable(SQLModel, registry=registry()):

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from kaleidoscope_shared.runtime import ServiceRuntime
 from pydantic import BaseModel
 from sqlmodel import select
+
+from kaleidoscope_shared.runtime import ServiceRuntime
 
 from ..adapters.tables import DeliveryRow
 

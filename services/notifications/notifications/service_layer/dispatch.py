@@ -7,10 +7,11 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlmodel import select
+
 from kaleidoscope_shared.bus.stopping import sleep_or_stop
 from kaleidoscope_shared.observability.logging import get_logger
 from kaleidoscope_shared.runtime import ServiceRuntime
-from sqlmodel import select
 
 from ..adapters.tables import DeliveryRow
 

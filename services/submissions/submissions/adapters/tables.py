@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from kaleidoscope_shared.bus.tables import bus_tables
 from sqlalchemy import JSON, Column, DateTime
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from kaleidoscope_shared.bus.tables import bus_tables
 
 
 class SubmissionsTable(SQLModel, registry=registry()):

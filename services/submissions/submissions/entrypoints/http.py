@@ -6,9 +6,10 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+
 from kaleidoscope_shared.http.problems import ProblemError
 from kaleidoscope_shared.runtime import ServiceRuntime
-from pydantic import BaseModel
 
 from ..adapters.tables import EntryRow
 from ..service_layer.commands import SubmitEntry

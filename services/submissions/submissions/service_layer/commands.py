@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from kaleidoscope_shared.contracts import Author
 from pydantic import BaseModel, ConfigDict, Field
+
+from kaleidoscope_shared.contracts import Author
 
 
 class SubmitEntry(BaseModel):
