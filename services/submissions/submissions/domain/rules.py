@@ -28,7 +28,8 @@ def check_window_open(contest: Contest, now: datetime, action: str = "accept ent
     if contest.status is ContestStatus.DRAFT:
         raise ContestStateConflict(action, contest.status.value, ContestStatus.PUBLISHED.value)
     if contest.status is not ContestStatus.PUBLISHED:
-        raise SubmissionWindowClosed(contest.submissions_closed_at or contest.window.closes_at)
+        closed_at = contest.submissions_closed_at or contest.window.closes_at
+        raise SubmissionWindowClosed(closed_at.astimezone(contest.window.closes_at.tzinfo))
     if contest.window.has_closed(now):
         raise SubmissionWindowClosed(contest.window.closes_at)
     if not contest.window.has_opened(now):
