@@ -1,0 +1,27 @@
+"""The domain's state becomes the shared event contracts other services read."""
+
+from __future__ import annotations
+
+import pytest
+from submissions.domain import edit_entry, submit_entry, withdraw_entry
+from submissions.domain.integration_events import entry_submitted, entry_updated, entry_withdrawn
+
+from .conftest import make_content
+
+
+def test_submitted_updated_and_withdrawn_events_carry_the_entry_revision(contest, clock) -> None:
+    entry = submit_entry(contest, make_content(), existing=[], clock=clock).entry
+    edited = edit_entry(contest, entry, make_content(annotation="новая"), existing=[entry], clock=clock)
+    withdrawn = withdraw_entry(contest, edited, "причина", clock=clock)
+    submitted = entry_submitted(entry, private_link="https://example.org/e/token")
+    assert (submitted.revision, submitted.private_link) == (1, "https://example.org/e/token")
+    assert entry_updated(edited).revision == 2
+    assert entry_updated(edited).annotation == "новая"
+    event = entry_withdrawn(withdrawn)
+    assert (event.revision, event.reason) == (3, "причина")
+
+
+def test_an_entry_that_was_not_withdrawn_has_no_withdrawal_event(contest, clock) -> None:
+    entry = submit_entry(contest, make_content(), existing=[], clock=clock).entry
+    with pytest.raises(ValueError, match="is not withdrawn"):
+        entry_withdrawn(entry)
