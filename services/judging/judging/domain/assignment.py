@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .entries import Entry, EntryId, entries_in_play
 from .jury import ConflictPolicy, Juror, JurorId
@@ -36,6 +36,17 @@ class Assignment:
 
     pairs: frozenset[Pair]
     shortfalls: tuple[Shortfall, ...] = ()
+    _by_juror: dict[JurorId, tuple[EntryId, ...]] = field(init=False, repr=False, compare=False)
+    _by_entry: dict[EntryId, tuple[JurorId, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_juror: dict[JurorId, list[EntryId]] = {}
+        by_entry: dict[EntryId, list[JurorId]] = {}
+        for juror_id, entry_id in sorted(self.pairs):
+            by_juror.setdefault(juror_id, []).append(entry_id)
+            by_entry.setdefault(entry_id, []).append(juror_id)
+        object.__setattr__(self, "_by_juror", {j: tuple(es) for j, es in by_juror.items()})
+        object.__setattr__(self, "_by_entry", {e: tuple(sorted(js)) for e, js in by_entry.items()})
 
     def is_assigned(self, juror_id: JurorId, entry_id: EntryId) -> bool:
         """Whether the juror must score the entry in this stage."""
@@ -43,11 +54,11 @@ class Assignment:
 
     def entries_of(self, juror_id: JurorId) -> tuple[EntryId, ...]:
         """The juror's entries, in id order."""
-        return tuple(sorted(e for j, e in self.pairs if j == juror_id))
+        return self._by_juror.get(juror_id, ())
 
     def jurors_of(self, entry_id: EntryId) -> tuple[JurorId, ...]:
         """The entry's jurors, in id order."""
-        return tuple(sorted(j for j, e in self.pairs if e == entry_id))
+        return self._by_entry.get(entry_id, ())
 
 
 def assign_jurors(

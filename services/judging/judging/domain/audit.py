@@ -65,24 +65,32 @@ def next_record(head: AuditRecord | None, kind: str, payload: Mapping[str, Any])
     return AuditRecord(sequence, kind, text, previous, record_hash(previous, sequence, kind, text))
 
 
-def first_broken_sequence(records: Sequence[AuditRecord]) -> int | None:
-    """The sequence number of the first row that does not verify, or None when the chain is whole.
+def first_broken_sequence(
+    records: Sequence[AuditRecord], expected_head_hash: str | None = None
+) -> int | None:
+    """The sequence number of the first broken row, or None when the chain is whole.
 
-    Rows are expected in storage order. A row is broken when its sequence does not follow the
-    previous one, it does not point at the previous row's hash, or its own hash does not match its
-    content. The number returned is the one the row should carry (its position), so a row whose own
-    sequence was altered is still named correctly.
+    Rows are given in storage order. A row is broken when it does not match its own hash or is not
+    at its position (edited, dropped, moved): the number returned is the position it holds. If every
+    row matches its own hash, a row was rewritten and re-hashed: the link to the next row (which still
+    holds the old hash) names it. Pass `expected_head_hash` (the head StageClosed published) to catch
+    that in the last row too; any single altered row is then named exactly.
     """
-    previous_hash, expected_sequence = GENESIS_HASH, 1
-    for record in records:
-        if (
-            record.sequence != expected_sequence
-            or record.previous_hash != previous_hash
-            or record.hash != record_hash(record.previous_hash, record.sequence, record.kind, record.payload)
+    for position, record in enumerate(records, start=1):
+        if record.sequence != position or record.hash != record_hash(
+            record.previous_hash, record.sequence, record.kind, record.payload
         ):
-            return expected_sequence
-        previous_hash, expected_sequence = record.hash, expected_sequence + 1
-    return None
+            return position
+    held = [GENESIS_HASH, *(r.hash for r in records)]
+    committed = [*(r.previous_hash for r in records), expected_head_hash]
+    broken = {
+        link for link, (h, c) in enumerate(zip(held, committed, strict=True)) if c is not None and h != c
+    }
+    if not broken:
+        return None
+    first = min(broken)
+    # Link i joins row i to row i+1: both broken around row i+1 means row i+1 was rewritten whole.
+    return first + 1 if first == 0 or first + 1 in broken else first
 
 
 def head_hash(records: Sequence[AuditRecord]) -> str:

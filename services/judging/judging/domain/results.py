@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from .entries import EntryId
 from .errors import InvalidAward
-from .ranking import StageRanking
+from .ranking import EntryOutcome, StageRanking
 
 
 class PrizeKind(StrEnum):
@@ -79,6 +79,10 @@ class NominationResult:
 
 def declare_results(final_ranking: StageRanking, awards: Awards) -> tuple[NominationResult, ...]:
     """Results per nomination (in code order) from a closed final and the organiser's awards."""
+    if not any(o.place is not None for o in final_ranking.outcomes):
+        raise InvalidAward(
+            f"Stage '{final_ranking.stage_name}' awarded no places; declare results from a closed final."
+        )
     outcomes = {o.entry_id: o for o in final_ranking.outcomes}
     for mention in awards.special_mentions:
         if mention.entry_id not in outcomes or outcomes[mention.entry_id].rank is None:
@@ -91,11 +95,13 @@ def declare_results(final_ranking: StageRanking, awards: Awards) -> tuple[Nomina
 
 
 def _nomination_result(
-    ranking: StageRanking, awards: Awards, code: str, outcomes: Mapping
+    ranking: StageRanking, awards: Awards, code: str, outcomes: Mapping[EntryId, EntryOutcome]
 ) -> NominationResult:
     placed = sorted(
-        (o for o in ranking.outcomes if o.nomination_code == code and o.place), key=lambda o: o.place
+        (o.place, o.entry_id) for o in ranking.outcomes if o.nomination_code == code and o.place is not None
     )
-    placements = tuple(Placement(o.entry_id, o.place, awards.prizes_for(code, o.place)) for o in placed)
+    placements = tuple(
+        Placement(entry_id, place, awards.prizes_for(code, place)) for place, entry_id in placed
+    )
     mentions = tuple(m for m in awards.special_mentions if outcomes[m.entry_id].nomination_code == code)
     return NominationResult(code, placements, mentions)
