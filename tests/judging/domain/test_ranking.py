@@ -7,6 +7,7 @@ from judging.domain import (
     Criterion,
     DuplicateScoreSheet,
     Entry,
+    Normalisation,
     PlacesPerNomination,
     ScoreSheet,
     ScoreTable,
@@ -194,3 +195,18 @@ def test_two_sheets_for_one_juror_and_entry_are_refused():
     sheets = [ScoreSheet("j1", "e1", {"quality": 1}), ScoreSheet("j1", "e1", {"quality": 2})]
     with pytest.raises(DuplicateScoreSheet, match="pass only the latest revision"):
         ScoreTable.from_sheets(["quality"], sheets)
+
+
+def test_normalisation_puts_guarded_jurors_on_the_pooled_mean_and_spread():
+    entries = [entry(f"e{i}") for i in range(4)]
+    scores = table({"e0": [2, 9], "e1": [3, 9.5], "e2": [4, 10], "e3": [5]})  # j0 harsh, j1 lenient
+    ranking = rank_stage(stage(normalisation=Normalisation(min_scores=3)), entries, scores)
+    by_juror: dict[str, list[float]] = {}
+    for e in entries:
+        for juror_id, score in ranking.juror_scores_for(e.entry_id).items():
+            by_juror.setdefault(juror_id, []).append(score)
+    raw = [2, 3, 4, 5, 9, 9.5, 10]
+    pooled_mean = sum(raw) / len(raw)
+    assert ranking.statistics.normalised_jurors == {"j0", "j1"}
+    assert sum(by_juror["j0"]) / 4 == pytest.approx(pooled_mean)
+    assert sum(by_juror["j1"]) / 3 == pytest.approx(pooled_mean)
