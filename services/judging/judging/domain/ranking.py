@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .advancement import GroupDecision, TieThatMatters, decide_group, ties_that_matter
 from .entries import Entry, EntryId, entries_in_play
@@ -45,6 +45,13 @@ class StageRanking:
     stage_name: str
     outcomes: tuple[EntryOutcome, ...]
     statistics: EntryStatistics
+    _outcome_index: dict[EntryId, int] = field(init=False, repr=False)
+    _statistics_index: dict[EntryId, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_outcome_index", {o.entry_id: i for i, o in enumerate(self.outcomes)})
+        statistics_index = {entry_id: i for i, entry_id in enumerate(self.statistics.entry_ids)}
+        object.__setattr__(self, "_statistics_index", statistics_index)
 
     @property
     def advanced_entry_ids(self) -> tuple[EntryId, ...]:
@@ -52,13 +59,13 @@ class StageRanking:
         return tuple(o.entry_id for o in self.outcomes if o.advanced)
 
     def outcome_for(self, entry_id: EntryId) -> EntryOutcome:
-        """The outcome of one entry."""
-        return next(o for o in self.outcomes if o.entry_id == entry_id)
+        """The outcome of one entry (KeyError if it was not given to `rank_stage`)."""
+        return self.outcomes[self._outcome_index[entry_id]]
 
     def juror_scores_for(self, entry_id: EntryId) -> dict[JurorId, float]:
         """Each juror's weighted score of the entry, as counted (normalised where normalisation applied)."""
-        positions = {e: i for i, e in enumerate(self.statistics.entry_ids)}
-        return self.statistics.juror_scores_for(positions[entry_id]) if entry_id in positions else {}
+        position = self._statistics_index.get(entry_id)
+        return {} if position is None else self.statistics.juror_scores_for(position)
 
 
 def rank_stage(
