@@ -1,0 +1,22 @@
+from judging.domain import Assignment, stage_progress
+
+ASSIGNMENT = Assignment(frozenset({("j1", "e1"), ("j1", "e2"), ("j2", "e1"), ("j2", "e2")}))
+
+
+def test_missing_pairs_are_listed_per_juror_and_per_entry_and_jurors_are_reminded():
+    progress = stage_progress(ASSIGNMENT, [("j1", "e1"), ("j1", "e2"), ("j2", "e2"), ("j3", "e1")])
+    assert not progress.complete
+    assert progress.jurors_to_remind == ("j2",)
+    assert [(j.juror_id, j.assigned, j.scored, j.missing) for j in progress.jurors] == [
+        ("j1", 2, 2, ()),
+        ("j2", 2, 1, ("e1",)),
+    ]
+    assert [(e.entry_id, e.scored, e.missing_jurors) for e in progress.entries] == [
+        ("e1", 1, ("j2",)),
+        ("e2", 2, ()),
+    ]
+
+
+def test_progress_is_complete_when_every_assigned_pair_is_scored():
+    progress = stage_progress(ASSIGNMENT, ASSIGNMENT.pairs)
+    assert progress.complete and progress.jurors_to_remind == ()
