@@ -56,7 +56,7 @@ class WebhookChannel(Channel):
         await _validate(url, self._policy, self._resolver)
 
     async def send(self, message: OutgoingMessage) -> DeliveryReceipt:
-        url = message.recipient.address or self.settings.url
+        url = _recipient_url(message.recipient.address) or self.settings.url
         if not url:
             raise ChannelError(
                 "no webhook URL for this recipient and no default url configured", permanent=True
@@ -118,6 +118,11 @@ def webhook_payload(message: OutgoingMessage) -> dict[str, Any]:
             for a in message.attachments
         ],
     }
+
+
+def _recipient_url(address: str) -> str | None:
+    """A recipient's own webhook URL; other addresses (an e-mail) mean "use the configured url"."""
+    return address if address.startswith(("https://", "http://")) else None
 
 
 def _raise_for_status(response: httpx.Response) -> None:
