@@ -7,6 +7,7 @@ overwrites the same files, so redelivery never produces a second copy.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -37,6 +38,11 @@ class FileChannel(Channel):
         )
 
     async def send(self, message: OutgoingMessage) -> DeliveryReceipt:
+        # File writes block; keep them off the event loop the worker shares with other channels.
+        path = await asyncio.to_thread(self._write, message)
+        return DeliveryReceipt(provider_id=str(path))
+
+    def _write(self, message: OutgoingMessage) -> Path:
         folder = self.settings.path
         stem = str(message.delivery_id)
         mail = build_email(message, sender=self.settings.sender, message_id_domain="kaleidoscope.local")
@@ -49,7 +55,7 @@ class FileChannel(Channel):
                 _write_atomically(folder / stem / Path(attachment.filename).name, attachment.content)
         except OSError as exc:
             raise ChannelError(f"cannot write to {folder}: {exc}", permanent=False) from exc
-        return DeliveryReceipt(provider_id=str(folder / f"{stem}.eml"))
+        return folder / f"{stem}.eml"
 
 
 def _summary(message: OutgoingMessage) -> str:
