@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from datetime import date
 
 import pytest
-from notifications.documents import DocumentFields, issue_document, verification_code, verify_code
-from notifications.domain import DocumentKind
-from notify_testkit import SIGNING_KEY
+from notifications.documents import (
+    DocumentFields,
+    document_fields,
+    issue_document,
+    verification_code,
+    verify_code,
+)
+from notifications.domain import ContestView, DocumentKind, DocumentRequest
+from notify_testkit import BACKPACK, ORGANISERS, SIGNING_KEY, ZAVODISKER
 from pypdf import PdfReader
 
 
@@ -72,3 +79,18 @@ def test_a_code_from_another_key_does_not_verify_but_a_rotated_key_still_does(
 def test_a_winners_diploma_without_a_place_is_refused(winner_diploma_fields: DocumentFields) -> None:
     with pytest.raises(ValueError, match="place"):
         dataclasses.replace(winner_diploma_fields, place=None)
+
+
+def test_a_planned_document_request_fills_the_fields_from_the_contest(contest: ContestView) -> None:
+    winner = dataclasses.replace(BACKPACK, place=1)
+    contest = dataclasses.replace(contest, entries={winner.entry_id: winner})
+    request = DocumentRequest(DocumentKind.WINNER_DIPLOMA, winner.entry_id, ZAVODISKER.key)
+    fields = document_fields(
+        request, contest, issued_on=date(2025, 9, 28), organisers=ORGANISERS, city="Кемерово"
+    )
+    assert (fields.recipient_name, fields.library, fields.place) == (ZAVODISKER.name, ZAVODISKER.library, 1)
+    assert fields.nomination == "Сервис гид"
+    assert (
+        fields.document_id
+        == document_fields(request, contest, issued_on=date(2026, 1, 1), organisers=()).document_id
+    )

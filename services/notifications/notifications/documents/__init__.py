@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .from_plan import document_fields, document_id_for
 from .model import DocumentFields
 from .pdf import render_pdf
 from .verification import normalise_code, verification_code, verify_code
@@ -33,6 +34,8 @@ def issue_document(fields: DocumentFields, key: bytes, *, verify_url: str | None
 __all__ = [
     "DocumentFields",
     "IssuedDocument",
+    "document_fields",
+    "document_id_for",
     "issue_document",
     "normalise_code",
     "render_pdf",

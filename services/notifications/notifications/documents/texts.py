@@ -61,6 +61,7 @@ def diploma_text(f: DocumentFields) -> DiplomaText:
     subtitle = _SUBTITLES[f.language][f.kind]
     project = f"«{f.project_title}»" if ru else f"“{f.project_title}”"
     nomination = f"«{f.nomination}»" if ru else f"“{f.nomination}”"
+    reasons: tuple[str, ...]
     if f.kind is DocumentKind.WINNER_DIPLOMA and f.place is not None:
         place = place_text(f.place, f.language)
         reasons = (

@@ -53,7 +53,10 @@ def _(event: EntryWithdrawn, contest: ContestView) -> list[Addressee]:
 @addressees.register
 def _(event: SubmissionsClosed, contest: ContestView) -> list[Addressee]:
     entries = [contest.entries[ref.entry_id] for ref in event.entries if ref.entry_id in contest.entries]
-    facts = {"statistics": ctx.submission_statistics(entries, contest), "closed_at": event.closed_at}
+    facts: dict[str, Any] = {
+        "statistics": ctx.submission_statistics(entries, contest),
+        "closed_at": event.closed_at,
+    }
     return [_to(K.SUBMISSIONS_CLOSED, o, contest, **facts) for o in contest.organisers]
 
 
@@ -61,7 +64,7 @@ def _(event: SubmissionsClosed, contest: ContestView) -> list[Addressee]:
 def _(event: JurorAssigned, contest: ContestView) -> list[Addressee]:
     juror = ctx.juror(event.juror_id, event.juror_name, event.juror_email, event.language)
     entries = [ctx.entry(e, contest) for e in _known(contest, event.entry_ids)]
-    facts = {"stage_name": event.stage_name, "deadline": event.deadline, "entries": entries}
+    facts: dict[str, Any] = {"stage_name": event.stage_name, "deadline": event.deadline, "entries": entries}
     return [_to(K.JUROR_ASSIGNED, juror, contest, **facts)]
 
 
@@ -69,7 +72,7 @@ def _(event: JurorAssigned, contest: ContestView) -> list[Addressee]:
 def _(event: JurorReminderDue, contest: ContestView) -> list[Addressee]:
     juror = ctx.juror(event.juror_id, event.juror_name, event.juror_email, event.language)
     entries = [ctx.entry(e, contest) for e in _known(contest, event.pending_entry_ids)]
-    facts = {"stage_name": event.stage_name, "deadline": event.deadline, "entries": entries}
+    facts: dict[str, Any] = {"stage_name": event.stage_name, "deadline": event.deadline, "entries": entries}
     return [_to(K.JUROR_REMINDER, juror, contest, **facts)]
 
 
