@@ -1,0 +1,95 @@
+"""The file channel: each message as `<delivery_id>.eml` and `<delivery_id>.json` in a folder.
+
+The default for the demo: open the .eml in a mail client, or read the .json. Attachments are in the
+.eml and also written beside it (`<delivery_id>/<filename>`) so a PDF can be opened directly. A resend
+overwrites the same files, so redelivery never produces a second copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from .base import Channel, ChannelError, DeliveryReceipt, OutgoingMessage
+from .mime import build_email
+
+
+class FileChannelSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: Path = Path("data/outbox")
+    sender: str = "noreply@kaleidoscope.local"
+
+
+class FileChannel(Channel):
+    name = "file"
+
+    def __init__(self, config: Mapping[str, Any] | FileChannelSettings) -> None:
+        self.settings = (
+            config if isinstance(config, FileChannelSettings) else FileChannelSettings.model_validate(config)
+        )
+
+    async def send(self, message: OutgoingMessage) -> DeliveryReceipt:
+        # File writes block; keep them off the event loop the worker shares with other channels.
+        path = await asyncio.to_thread(self._write, message)
+        return DeliveryReceipt(provider_id=str(path))
+
+    def _write(self, message: OutgoingMessage) -> Path:
+        folder = self.settings.path
+        stem = str(message.delivery_id)
+        mail = build_email(message, sender=self.settings.sender, message_id_domain="kaleidoscope.local")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _write_atomically(folder / f"{stem}.eml", mail.as_bytes())
+            _write_atomically(folder / f"{stem}.json", _summary(message).encode())
+            for attachment in message.attachments:
+                (folder / stem).mkdir(exist_ok=True)
+                _write_atomically(folder / stem / Path(attachment.filename).name, attachment.content)
+        except OSError as exc:
+            raise ChannelError(f"cannot write to {folder}: {exc}", permanent=False) from exc
+        return folder / f"{stem}.eml"
+
+
+def _summary(message: OutgoingMessage) -> str:
+    document = {
+        "delivery_id": str(message.delivery_id),
+        "recipient": {
+            "address": message.recipient.address,
+            "name": message.recipient.name,
+            "language": message.recipient.language,
+        },
+        "subject": message.subject,
+        "text": message.text,
+        "html": message.html,
+        "headers": dict(message.headers),
+        "metadata": dict(message.metadata),
+        "attachments": [
+            {
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": len(a.content),
+                "sha256": hashlib.sha256(a.content).hexdigest(),
+            }
+            for a in message.attachments
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

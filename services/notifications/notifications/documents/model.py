@@ -1,0 +1,45 @@
+"""What a document (a diploma or thank-you letter) says: the fields its verification code covers."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from ..domain.kinds import DocumentKind, Language
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFields:
+    """Everything printed on a document that matters for its authenticity. Store these with the
+    document id: the public verification endpoint recomputes the code from them."""
+
+    document_id: uuid.UUID
+    kind: DocumentKind
+    recipient_name: str
+    project_title: str
+    nomination: str
+    contest_title: str
+    issued_on: date
+    organisers: tuple[str, ...]
+    position: str = ""
+    library: str = ""
+    place: int | None = None
+    city: str = ""
+    language: Language = "ru"
+
+    def __post_init__(self) -> None:
+        if self.kind is DocumentKind.WINNER_DIPLOMA and self.place is None:
+            raise ValueError("a winner's diploma needs the place awarded")
+
+    def canonical(self) -> bytes:
+        """A stable byte form: same fields, same bytes, whatever the Python version or field order."""
+        data = asdict(self)
+        data |= {
+            "document_id": str(self.document_id),
+            "kind": self.kind.value,
+            "issued_on": self.issued_on.isoformat(),
+            "organisers": list(self.organisers),
+        }
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()

@@ -1,0 +1,127 @@
+"""The e-mail channel against a real SMTP server (aiosmtpd) on a free loopback port."""
+
+from __future__ import annotations
+
+import email
+import io
+import socket
+import uuid
+from collections.abc import Iterator
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
+from notifications.channels import Attachment, ChannelError, MessageRecipient, OutgoingMessage
+from notifications.channels.email import EmailChannel
+from notifications.documents import DocumentFields, issue_document
+from notify_testkit import SIGNING_KEY
+from pypdf import PdfReader
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.envelopes: list[Envelope] = []
+        self.refuse: str | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse and address == self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox()
+    port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()
+
+
+def _channel(port: int) -> EmailChannel:
+    return EmailChannel(
+        {
+            "host": "127.0.0.1",
+            "port": port,
+            "security": "plain",
+            "sender": "konkurs@kuzbass-libraries.example",
+            "sender_name": "Библиотечный калейдоскоп",
+            "timeout_seconds": 5,
+        }
+    )
+
+
+def _message(to: str, attachments: tuple[Attachment, ...] = ()) -> OutgoingMessage:
+    return OutgoingMessage(
+        delivery_id=uuid.UUID("6f7c1a2b-0000-4000-8000-000000000042"),
+        recipient=MessageRecipient(address=to, name="Заводискер Оксана Юрьевна", language="ru"),
+        subject="Поздравляем с победой в номинации «Сервис гид»!",
+        text="Уважаемая Оксана Юрьевна!\n\nДиплом победителя во вложении.\n",
+        html="<p>Уважаемая Оксана Юрьевна!</p>",
+        attachments=attachments,
+    )
+
+
+def _received(mailbox: Mailbox) -> EmailMessage:
+    raw = mailbox.envelopes[-1].original_content or mailbox.envelopes[-1].content
+    return email.message_from_bytes(raw, _class=EmailMessage, policy=email.policy.default)  # type: ignore[arg-type]
+
+
+async def test_smtp_server_receives_the_winner_diploma_as_a_readable_pdf(
+    smtp_server: tuple[Mailbox, int], winner_diploma_fields: DocumentFields
+) -> None:
+    mailbox, port = smtp_server
+    diploma = issue_document(winner_diploma_fields, SIGNING_KEY)
+    attachment = Attachment(diploma.filename, diploma.content_type, diploma.pdf)
+
+    receipt = await _channel(port).send(_message("zavodisker@belovo-lib.example", (attachment,)))
+
+    mail = _received(mailbox)
+    assert mailbox.envelopes[-1].rcpt_tos == ["zavodisker@belovo-lib.example"]
+    assert mail["Subject"] == "Поздравляем с победой в номинации «Сервис гид»!"
+    assert receipt.provider_id == mail["Message-ID"]
+    [pdf_part] = [p for p in mail.iter_attachments() if p.get_content_type() == "application/pdf"]
+    assert pdf_part.get_filename() == diploma.filename
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf_part.get_content())).pages)
+    assert "Заводискер Оксана Юрьевна" in text
+    assert "Сервис гид" in text
+    assert diploma.code in text
+
+
+async def test_a_resent_delivery_carries_the_same_message_id(smtp_server: tuple[Mailbox, int]) -> None:
+    mailbox, port = smtp_server
+    channel = _channel(port)
+    first = await channel.send(_message("a@belovo-lib.example"))
+    second = await channel.send(_message("a@belovo-lib.example"))
+    ids = [m["Message-ID"] for m in map(lambda e: email.message_from_bytes(e.content), mailbox.envelopes)]
+    assert first == second
+    assert ids == ["<6f7c1a2b-0000-4000-8000-000000000042@kuzbass-libraries.example>"] * 2
+
+
+async def test_a_refused_recipient_is_a_permanent_failure(smtp_server: tuple[Mailbox, int]) -> None:
+    mailbox, port = smtp_server
+    mailbox.refuse = "gone@belovo-lib.example"
+    with pytest.raises(ChannelError) as failure:
+        await _channel(port).send(_message("gone@belovo-lib.example"))
+    assert failure.value.permanent
+
+
+async def test_an_unreachable_smtp_server_is_worth_retrying() -> None:
+    with pytest.raises(ChannelError) as failure:
+        await _channel(_free_port()).send(_message("a@belovo-lib.example"))
+    assert not failure.value.permanent
