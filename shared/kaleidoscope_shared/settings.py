@@ -6,10 +6,12 @@ import os
 import socket
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .contracts import DEFAULT_NAMESPACE
+
+DEVELOPMENT_ORGANISER_TOKEN = "organiser-dev-token"
 
 
 class ServiceSettings(BaseSettings):
@@ -39,6 +41,8 @@ class ServiceSettings(BaseSettings):
     relay_lease_s: float = Field(10.0, gt=0)
     outbox_retention_s: float = Field(3600.0, ge=0)
 
+    organiser_token: SecretStr = SecretStr(DEVELOPMENT_ORGANISER_TOKEN)
+
     metrics_port: int = Field(0, ge=0, le=65535, description="worker's /metrics port; 0 = none")
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
@@ -50,6 +54,14 @@ class ServiceSettings(BaseSettings):
         if self.environment == "production" and self.database_url.startswith("sqlite"):
             raise ValueError(
                 f"{self.service_name}: SQLite is for development; set a PostgreSQL database_url in production"
+            )
+        if self.environment == "production" and (
+            self.organiser_token.get_secret_value() == DEVELOPMENT_ORGANISER_TOKEN
+            or len(self.organiser_token.get_secret_value()) < 24
+        ):
+            raise ValueError(
+                f"{self.service_name}: set a random organiser_token of at least 24 characters in production "
+                "(the development default is public)"
             )
         return self
 

@@ -9,9 +9,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from notify_testkit import BACKPACK, CONTEST_TITLE, ORGANISER, ORGANISERS, RED_BOOK
+
 from notifications.documents import DocumentFields
 from notifications.domain import ContestView, DocumentKind
-from notify_testkit import BACKPACK, CONTEST_TITLE, ORGANISER, ORGANISERS, RED_BOOK
 
 
 @pytest.fixture

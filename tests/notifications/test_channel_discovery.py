@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from notifications.channels import available_channel_names, load_channels
 from notifications.channels.console import ConsoleChannel
 

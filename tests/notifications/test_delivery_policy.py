@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from notifications.domain import (
     DeliveryState,
     DeliveryStatus,

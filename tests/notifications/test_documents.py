@@ -7,6 +7,9 @@ import io
 from datetime import date
 
 import pytest
+from notify_testkit import BACKPACK, ORGANISERS, SIGNING_KEY, ZAVODISKER
+from pypdf import PdfReader
+
 from notifications.documents import (
     DocumentFields,
     document_fields,
@@ -15,8 +18,6 @@ from notifications.documents import (
     verify_code,
 )
 from notifications.domain import ContestView, DocumentKind, DocumentRequest
-from notify_testkit import BACKPACK, ORGANISERS, SIGNING_KEY, ZAVODISKER
-from pypdf import PdfReader
 
 
 def _text(pdf: bytes) -> str:

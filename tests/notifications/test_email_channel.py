@@ -12,11 +12,12 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
+from notify_testkit import SIGNING_KEY
+from pypdf import PdfReader
+
 from notifications.channels import Attachment, ChannelError, MessageRecipient, OutgoingMessage
 from notifications.channels.email import EmailChannel
 from notifications.documents import DocumentFields, issue_document
-from notify_testkit import SIGNING_KEY
-from pypdf import PdfReader
 
 
 class Mailbox:

@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from notify_testkit import BACKPACK, COAUTHOR, MALYSHEVA, ORGANISER, RED_BOOK, ZAVODISKER
+
 from kaleidoscope_shared.contracts import (
     Author,
     ContestFinished,
@@ -32,7 +34,6 @@ from notifications.domain import (
     plan_notifications,
 )
 from notifications.templates import TemplateCatalogue
-from notify_testkit import BACKPACK, COAUTHOR, MALYSHEVA, ORGANISER, RED_BOOK, ZAVODISKER
 
 EVENT_ID = uuid.UUID("22222222-2222-4222-8222-222222222222")
 NOW = datetime(2025, 9, 1, tzinfo=UTC)

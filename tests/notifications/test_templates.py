@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from notifications.domain import LANGUAGES, NotificationKind
 from notifications.templates import TemplateCatalogue, TemplatesInvalid, sample_context
 

@@ -8,6 +8,8 @@ import uuid
 
 import httpx
 import pytest
+from notify_testkit import Received, loopback_receiver
+
 from notifications.channels import ChannelError, MessageRecipient, OutgoingMessage
 from notifications.channels.webhook import (
     WebhookChannel,
@@ -16,7 +18,6 @@ from notifications.channels.webhook import (
     signature_headers,
     verify,
 )
-from notify_testkit import Received, loopback_receiver
 
 SECRET = generate_secret()
 

@@ -6,6 +6,7 @@ import ipaddress
 import uuid
 
 import pytest
+
 from notifications.channels import ChannelError, MessageRecipient, OutgoingMessage
 from notifications.channels.webhook import (
     TargetPolicy,

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+
 from submissions.domain import (
     Author,
     Contest,

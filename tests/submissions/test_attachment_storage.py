@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
 from submissions.adapters.storage import LocalDiskStorage, iter_file
 from submissions.domain.errors import AttachmentNotFound, AttachmentTooLarge
 

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+
 from submissions.domain import (
     ContestStatus,
     FixedClock,

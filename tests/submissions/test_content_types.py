@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 from openpyxl import Workbook
+
 from submissions.adapters.content_types import (
     DOCX,
     JPEG,

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
+
 from submissions.domain import (
     ContestStatus,
     FixedClock,

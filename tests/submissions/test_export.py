@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 from openpyxl import load_workbook
+
 from submissions.adapters.export import export_rows, neutralise_cell, rows_to_csv, rows_to_xlsx
 from submissions.domain import submit_entry, withdraw_entry
 from submissions.seed import load_seed_contest, load_seed_entries

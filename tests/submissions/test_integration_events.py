@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from submissions.domain import edit_entry, submit_entry, withdraw_entry
 from submissions.domain.integration_events import entry_submitted, entry_updated, entry_withdrawn
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+
 from submissions.domain import new_entry_token, submit_entry, token_matches, verify_entry_token
 from submissions.domain.errors import EntryNotFound
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from submissions.domain import EntryStatus, FixedClock, edit_entry, submit_entry, withdraw_entry
 from submissions.domain.errors import (
     DuplicateEntry,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from submissions.adapters.search import (
     like_pattern,
     matches,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+
 from submissions.domain import Contest, Entry, TerritoryKind, contest_statistics, withdraw_entry
 from submissions.domain.clock import FixedClock
 from submissions.domain.integration_events import contest_announced, entry_submitted

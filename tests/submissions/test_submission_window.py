@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from submissions.domain import FixedClock, SubmissionWindow, submissions_should_close, submit_entry
 from submissions.domain.errors import SubmissionWindowClosed, SubmissionWindowNotOpen
 

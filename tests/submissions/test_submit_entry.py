@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from pydantic import ValidationError
+
 from submissions.domain import (
     AttachmentRef,
     ContestRules,

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
+
 from submissions.adapters.upload_limit import MaxBodySizeMiddleware, path_prefixes
 
 LIMIT = 1_000

@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from judging.domain import (
     Author,
     ConflictPolicy,

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from judging.domain import AuditLog, canonical_json, first_broken_sequence, head_hash
 from judging.domain.audit import GENESIS_HASH, record_hash
 

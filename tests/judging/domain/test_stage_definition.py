@@ -1,4 +1,5 @@
 import pytest
+
 from judging.domain import (
     ContestStages,
     Criterion,

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
+
 from notifications.channels import Channel, ChannelError, DeliveryReceipt, OutgoingMessage
 
 _RETRYABLE = frozenset({408, 429})
