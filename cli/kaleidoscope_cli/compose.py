@@ -25,7 +25,8 @@ class MissingVariable(ValueError):
 
 
 def interpolate(text: str, env: Mapping[str, str]) -> str:
-    """Compose's interpolation: `${X}`, `${X:-default}`, `${X-default}`, `${X:?error}`, `${X?error}`, `$$`."""
+    """Compose's interpolation: `${X}`, `$X`, `${X:-default}`, `${X-default}`, `${X:?error}`, `${X?error}`,
+    `$$` (not nested defaults)."""
 
     def substitute(match: re.Match[str]) -> str:
         if match.group(0) == "$$":

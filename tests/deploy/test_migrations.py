@@ -18,7 +18,12 @@ from sqlalchemy.engine import Connection
 
 from judging.adapters.tables import METADATA as JUDGING_METADATA
 from kaleidoscope_shared.db import create_engine
-from kaleidoscope_shared.migrations import downgrade_to_base, schema_differences, upgrade_to_head
+from kaleidoscope_shared.migrations import (
+    downgrade_to_base,
+    generate_revision,
+    schema_differences,
+    upgrade_to_head,
+)
 from notifications.adapters.tables import METADATA as NOTIFICATIONS_METADATA
 from submissions.adapters.tables import METADATA as SUBMISSIONS_METADATA
 
@@ -96,3 +101,11 @@ def test_the_migrate_command_upgrades_the_database_named_by_the_settings(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert differences(database_url, MODELS[service]) == []
+
+
+@pytest.mark.parametrize("service", MODELS)
+def test_make_migrations_writes_nothing_while_the_models_match_the_newest_revision(service: str) -> None:
+    versions = Path(__import__(service).__file__).parent / "migrations" / "versions"
+    before = set(versions.glob("*.py"))
+    assert generate_revision(service, "nothing changed") is None
+    assert set(versions.glob("*.py")) == before
