@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import typer
 import uvicorn
@@ -21,7 +22,7 @@ def service_cli(
     help_text: str,
     app_factory: str,
     default_port: int,
-    worker: Callable[[], Awaitable[None]],
+    worker: Callable[[], Coroutine[Any, Any, None]],
     settings: Callable[[], ServiceSettings],
     migrations: str,
 ) -> typer.Typer:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
-from sqlmodel import select
+from sqlmodel import col, select
 
 from kaleidoscope_shared.runtime import ServiceRuntime
 
@@ -42,7 +42,7 @@ async def list_deliveries(
     runtime: RuntimeDep, contest_id: uuid.UUID | None = None, status: str | None = None
 ) -> list[DeliveryRow]:
     """Every message the service recorded, optionally for one contest or in one status."""
-    query = select(DeliveryRow).order_by(DeliveryRow.created_at)
+    query = select(DeliveryRow).order_by(col(DeliveryRow.created_at))
     if contest_id:
         query = query.where(DeliveryRow.contest_id == contest_id)
     if status:
