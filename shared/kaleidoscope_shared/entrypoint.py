@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -41,7 +42,7 @@ def service_cli(
             port=port,
             workers=workers,
             log_level="warning",
-            timeout_graceful_shutdown=int(settings().shutdown_timeout_s),
+            timeout_graceful_shutdown=math.ceil(settings().shutdown_timeout_s),
         )
 
     @cli.command(name="worker")

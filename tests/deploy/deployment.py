@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import inspect
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from kaleidoscope_cli.compose import ComposeFile, ComposeService, generated_secrets, load_compose
+from kaleidoscope_cli.compose_local import LocalCompose, LocalTargets
 from kaleidoscope_shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +24,28 @@ INIT_DATABASES = ROOT / "deploy" / "postgres" / "init-databases.sh"
 KUBERNETES = ROOT / "deploy" / "kubernetes"
 SERVICES = ("submissions", "judging", "notifications")
 DOCKERFILES = [ROOT / "services" / service / "Dockerfile" for service in SERVICES]
+
+
+@contextmanager
+def compose_running_locally(
+    tmp_path: Path, redis_url: str, namespace: str, replicas: dict[str, int], nginx: str
+) -> Iterator[LocalCompose]:
+    """docker-compose.yml up as local processes (kaleidoscope_cli.compose_local) on fresh PostgreSQL
+    databases, the given Redis and namespace; everything stopped and dropped afterwards. For any test
+    that runs a scenario through the gateway (`local.gateway_url()`)."""
+    from ..conftest import _admin, database_urls_for_processes
+
+    running = compose()
+    names = sorted(running.database_names())
+    urls = database_urls_for_processes(tmp_path, len(names), "postgresql")
+    targets = LocalTargets(redis_url, dict(zip(names, urls, strict=True)), namespace, tmp_path / "data")
+    local = LocalCompose(running, targets, tmp_path / "run", replicas=replicas, nginx=nginx)
+    try:
+        yield local.up()
+    finally:
+        local.down()
+        for url in urls:
+            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[-1]}" WITH (FORCE)'))
 
 
 def compose() -> ComposeFile:

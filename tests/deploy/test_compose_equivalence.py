@@ -5,25 +5,24 @@ compose file cannot drift from what actually runs."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from kaleidoscope_cli.compose import generated_secrets, load_compose
-from kaleidoscope_cli.compose_local import LocalCompose, LocalTargets, find_nginx
+from kaleidoscope_cli.compose_local import LocalCompose, find_nginx
 
-from ..conftest import _admin, database_urls_for_processes, postgres_available
+from ..conftest import postgres_available
 from ..e2e.helpers import entry_body, wait_until
+from .deployment import compose_running_locally
 
 pytestmark = pytest.mark.slow
 
-COMPOSE_FILE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 REPLICAS = {"judging-worker": 3, "judging-api": 2}
 ENTRIES = 12
 
@@ -39,20 +38,11 @@ def nginx() -> str:
 
 
 @pytest.fixture
-def local_compose(tmp_path: Path, redis_url: str, namespace: str, nginx: str):  # type: ignore[no-untyped-def]
+def local_compose(tmp_path: Path, redis_url: str, namespace: str, nginx: str) -> Iterator[LocalCompose]:
     if not postgres_available():
         pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432")
-    compose = load_compose(COMPOSE_FILE, generated_secrets(COMPOSE_FILE))
-    names = sorted(compose.database_names())
-    urls = database_urls_for_processes(tmp_path, len(names), "postgresql")
-    targets = LocalTargets(redis_url, dict(zip(names, urls, strict=True)), namespace, tmp_path / "data")
-    local = LocalCompose(compose, targets, tmp_path / "run", replicas=REPLICAS, nginx=nginx)
-    try:
-        yield local.up()
-    finally:
-        local.down()
-        for url in urls:
-            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[-1]}" WITH (FORCE)'))
+    with compose_running_locally(tmp_path, redis_url, namespace, REPLICAS, nginx) as local:
+        yield local
 
 
 def test_entries_posted_through_the_gateway_reach_judging_and_notifications_once_each(
