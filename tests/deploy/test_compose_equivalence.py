@@ -68,6 +68,9 @@ def test_entries_posted_through_the_gateway_reach_judging_and_notifications_once
         assert deliveries() == ["sent"] * ENTRIES
         first = gateway.get(f"/submissions/entries/{posted[0].json()['id']}")
         assert first.json()["title"] == titles[0]
+        for service in ("submissions", "judging", "notifications"):
+            assert f"/{service}/openapi.json" in gateway.get(f"/{service}/docs").text
+            assert gateway.get(f"/{service}/openapi.json").json()["servers"] == [{"url": f"/{service}"}]
 
     assert local_compose.group is not None and not local_compose.group.exited()
     assert answering_replicas(local_compose) == set(local_compose.local_ports("judging-api", 8000))
