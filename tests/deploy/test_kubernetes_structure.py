@@ -94,13 +94,16 @@ def test_services_and_the_ingress_reach_the_api_pods() -> None:
     for name, service in by_kind("Service").items():
         pod_labels = deployments[name]["spec"]["template"]["metadata"]["labels"]
         assert service["spec"]["selector"].items() <= pod_labels.items(), name
-    (ingress,) = by_kind("Ingress").values()
     backends = {
-        path["path"].split("(")[0]: path["backend"]["service"]["name"]
+        (
+            path["path"].split("(")[0],
+            ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/x-forwarded-prefix"],
+        ): path["backend"]["service"]["name"]
+        for ingress in by_kind("Ingress").values()
         for rule in ingress["spec"]["rules"]
         for path in rule["http"]["paths"]
     }
-    assert backends == {f"/{s}": f"{s}-api" for s in SERVICES}
+    assert backends == {(f"/{s}", f"/{s}"): f"{s}-api" for s in SERVICES}
 
 
 def test_secrets_in_the_repository_are_placeholders_only() -> None:
