@@ -4,14 +4,28 @@ container's stop grace period (tests/deploy) is set above it, so no worker is SI
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from pathlib import Path
 
+import pytest
+import structlog
 from sqlalchemy import MetaData
 
+from kaleidoscope_shared import worker as worker_module
+from kaleidoscope_shared.observability.logging import configure_logging, get_logger
 from kaleidoscope_shared.runtime import ServiceRuntime
 from kaleidoscope_shared.settings import ServiceSettings
 from kaleidoscope_shared.worker import run_worker
+
+
+@pytest.fixture(autouse=True)
+def fresh_logging(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Logs to the process's stdout, which no test closes: a logger cached by an earlier test may hold
+    that test's closed capture, and one cached here must not hold ours."""
+    configure_logging("worker-test", "INFO", "console")
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sys.__stdout__))
+    monkeypatch.setattr(worker_module, "log", get_logger("kaleidoscope_shared.worker.test"))
 
 
 def runtime(tmp_path: Path, redis_url: str, namespace: str, shutdown_timeout_s: float) -> ServiceRuntime:
