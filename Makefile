@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 
-.PHONY: install demo up test test-fast lint format bench asyncapi clean
+.PHONY: install demo up test test-fast lint lint-deploy format bench asyncapi migrations clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -33,6 +33,13 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	$(MAKE) --no-print-directory lint-deploy
+
+# The deployment files against their formats' own checkers (tests/deploy runs these too).
+lint-deploy: install
+	$(VENV)/bin/hadolint services/*/Dockerfile
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+	$(VENV)/bin/kubernetes-validate --strict --quiet $(filter-out %/kustomization.yaml,$(wildcard deploy/kubernetes/*.yaml))
 
 format: install
 	$(VENV)/bin/ruff format .
@@ -40,6 +47,14 @@ format: install
 
 bench: install
 	$(PY) -m bench
+
+# After changing a service's tables: a new Alembic revision per service whose models changed
+# (`make migrations MESSAGE="add scores"`); services whose models match their newest revision get none.
+MESSAGE ?= schema change
+migrations: install
+	for service in submissions judging notifications; do $(PY) -m kaleidoscope_shared.migrations $$service $(MESSAGE) || exit 1; done
+	$(VENV)/bin/ruff check --fix --quiet services/*/*/migrations/versions
+	$(VENV)/bin/ruff format --quiet services/*/*/migrations/versions
 
 asyncapi: install
 	$(PY) -m kaleidoscope_shared.contracts.asyncapi > docs/asyncapi.json

@@ -41,6 +41,10 @@ class ServiceSettings(BaseSettings):
     relay_lease_s: float = Field(10.0, gt=0)
     outbox_retention_s: float = Field(3600.0, ge=0)
 
+    shutdown_timeout_s: float = Field(
+        20.0, gt=0, le=300, description="how long a stopping API or worker may finish what it started"
+    )
+
     organiser_token: SecretStr = SecretStr(DEVELOPMENT_ORGANISER_TOKEN)
 
     metrics_port: int = Field(0, ge=0, le=65535, description="worker's /metrics port; 0 = none")

@@ -83,6 +83,17 @@ async def run_worker(
     try:
         await stop.wait()
     finally:
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _finish(tasks, runtime.settings.shutdown_timeout_s)
         await runtime.close()
         log.info("worker.stopped")
+
+
+async def _finish(tasks: list[asyncio.Task[None]], timeout_s: float) -> None:
+    """Let the loops finish their current batch; cancel what still runs after `timeout_s` (the
+    container's stop grace period is longer, so the process ends before a SIGKILL)."""
+    _, running = await asyncio.wait(tasks, timeout=timeout_s)
+    for task in running:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    if running:
+        log.warning("worker.stop_timed_out", cancelled=[task.get_name() for task in running])

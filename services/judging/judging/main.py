@@ -36,4 +36,6 @@ cli = service_cli(
     app_factory="judging.main:create_app",
     default_port=8002,
     worker=worker,
+    settings=JudgingSettings,
+    migrations="judging",
 )

@@ -40,4 +40,6 @@ cli = service_cli(
     app_factory="notifications.main:create_app",
     default_port=8003,
     worker=worker,
+    settings=NotificationsSettings,
+    migrations="notifications",
 )

@@ -35,4 +35,6 @@ cli = service_cli(
     app_factory="submissions.main:create_app",
     default_port=8001,
     worker=worker,
+    settings=SubmissionsSettings,
+    migrations="submissions",
 )

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from prometheus_client import make_asgi_app
 
 from ..runtime import ServiceRuntime
+from .forwarded import ForwardedPrefix
 from .problems import install_problem_handlers, problem_response
 
 CORRELATION_HEADER = "X-Correlation-ID"
@@ -31,6 +32,7 @@ def create_service_app(title: str, runtime: ServiceRuntime, **fastapi_kwargs: An
     app = FastAPI(title=title, lifespan=lifespan, **fastapi_kwargs)
     app.state.runtime = runtime
     install_problem_handlers(app)
+    app.add_middleware(ForwardedPrefix)
     app.mount("/metrics", make_asgi_app())
 
     @app.middleware("http")

@@ -1,0 +1,296 @@
+"""docker-compose.yml run as local processes: the same commands, the same environments, the same order.
+
+No Docker engine is needed. What only exists inside Docker is swapped for a local equivalent, and
+nothing else is touched:
+
+- the compose Redis and PostgreSQL → a Redis and fresh databases given by the caller (by database name);
+- container hosts and ports → 127.0.0.1 and a free port per replica (`--port`, `*_METRICS_PORT`, the
+  healthchecks' URLs);
+- a volume mounted at a service's `*_DATA_DIR` → a folder per volume, shared by the replicas as in Docker;
+- a unique `*_BUS_NAMESPACE` per run, so runs sharing one Redis never meet;
+- the gateway (an nginx image) → the local `nginx` binary with the compose file's config, upstreams
+  rewritten to the local replicas.
+
+Services start in `depends_on` order: a service others wait on with `service_completed_successfully`
+(the migrations) runs to completion first; a `service_healthy` dependency is waited for by running its
+own healthcheck command.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from .compose import ComposeFile, ComposeService
+from .embedded_redis import free_port
+from .processes import ProcessGroup, ProcessSpec
+
+INFRASTRUCTURE_IMAGES = ("redis", "postgres")
+GATEWAY_IMAGES = ("nginx",)
+
+
+@dataclass(frozen=True)
+class LocalTargets:
+    """What stands in for the compose file's infrastructure."""
+
+    redis_url: str
+    database_urls: dict[str, str]  # compose database name (the URL's path) → a local database URL
+    namespace: str
+    data_dir: Path
+
+
+@dataclass
+class LocalReplica:
+    service: str
+    spec: ProcessSpec
+    ports: dict[int, int]  # container port → local port
+    healthcheck: list[str] | None
+
+
+def image_kind(service: ComposeService) -> str:
+    name = service.image.rsplit("/", 1)[-1].split(":")[0]
+    if name in INFRASTRUCTURE_IMAGES:
+        return "infrastructure"
+    return "gateway" if name in GATEWAY_IMAGES else "service"
+
+
+def find_nginx() -> str | None:
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None
+    )
+
+
+def local_replica(service: ComposeService, replica: int, targets: LocalTargets) -> LocalReplica:
+    """One replica of a service as a local process: its command and environment, localised."""
+    ports: dict[int, int] = {}
+    args = _local_command(service.command, ports)
+    env = {
+        key: _local_value(service, key, value, targets, ports) for key, value in service.environment.items()
+    }
+    for key in [k for k in env if k.endswith("_REDIS_URL")]:
+        env[key.removesuffix("_REDIS_URL") + "_BUS_NAMESPACE"] = targets.namespace
+    check = [_local_text(part, ports) for part in service.healthcheck or []] or None
+    if check and check[0] == "python":
+        check[0] = sys.executable
+    name = service.name if replica == 0 else f"{service.name}-{replica + 1}"
+    return LocalReplica(service.name, ProcessSpec(name, args, env), ports, check)
+
+
+def _local_command(command: list[str], ports: dict[int, int]) -> list[str]:
+    args = [sys.executable if index == 0 and part == "python" else part for index, part in enumerate(command)]
+    for index, part in enumerate(args[:-1]):
+        if part == "--host":
+            args[index + 1] = "127.0.0.1"
+        elif part == "--port":
+            container_port = int(args[index + 1])
+            ports[container_port] = ports.get(container_port) or free_port()
+            args[index + 1] = str(ports[container_port])
+    return args
+
+
+def _local_value(
+    service: ComposeService, key: str, value: str, targets: LocalTargets, ports: dict[int, int]
+) -> str:
+    if key.endswith("_REDIS_URL"):
+        return targets.redis_url
+    if key.endswith("_DATABASE_URL"):
+        database = make_url(value).database or ""
+        if database not in targets.database_urls:
+            raise KeyError(f"{service.name}: no local database stands in for {database!r} ({key})")
+        return targets.database_urls[database]
+    if key.endswith("_METRICS_PORT") and value not in ("", "0"):
+        ports[int(value)] = ports.get(int(value)) or free_port()
+        return str(ports[int(value)])
+    if key.endswith("_DATA_DIR"):
+        volume = service.volume_at(value) or service.name
+        return str(targets.data_dir / volume.strip("./").replace("/", "-"))
+    return value
+
+
+def _local_text(text: str, ports: dict[int, int]) -> str:
+    """A healthcheck's URLs pointed at the local ports of the same replica."""
+
+    def port(match: re.Match[str]) -> str:
+        return f"{match.group(1)}:{ports.get(int(match.group(2)), int(match.group(2)))}"
+
+    return re.sub(r"(127\.0\.0\.1|localhost):(\d+)", port, text)
+
+
+def render_gateway_config(
+    text: str, upstreams: dict[str, dict[int, list[int]]], listen_port: int, run_dir: Path
+) -> str:
+    """The compose gateway's nginx.conf, for a local unprivileged nginx in front of local replicas.
+
+    `upstreams` maps a compose host (e.g. `judging-api`) and a container port to its replicas' local
+    ports; each `server host:port ...;` line of an upstream becomes one line per replica.
+    """
+
+    def servers(match: re.Match[str]) -> str:
+        indent, host, port = match.group(1), match.group(2), int(match.group(3))
+        local_ports = upstreams.get(host, {}).get(port)
+        if not local_ports:
+            raise KeyError(f"the gateway proxies to {host}:{port}, where no replica listens")
+        return "\n".join(f"{indent}server 127.0.0.1:{local};" for local in local_ports)
+
+    text = re.sub(r"(?m)^(\s*)server\s+([A-Za-z0-9_.-]+):(\d+)[^;]*;", servers, text)
+    text = re.sub(r"(?m)^\s*resolver\s[^;]*;\n", "", text)
+    text = re.sub(r"(?m)^(\s*)listen\s+\d+[^;]*;", rf"\1listen 127.0.0.1:{listen_port};", text)
+    text = re.sub(r"(?m)^pid\s[^;]*;", f"pid {run_dir}/nginx.pid;", text)
+    text = re.sub(r"(?m)^error_log\s[^;]*;", f"error_log {run_dir}/error.log warn;", text)
+    text = re.sub(r"(?m)^(\s*)access_log\s+\S+", rf"\1access_log {run_dir}/access.log", text)
+    temp_paths = "".join(
+        f"    {kind}_temp_path {run_dir}/{kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return re.sub(r"(?m)^http\s*\{\n", lambda m: m.group(0) + temp_paths, text, count=1)
+
+
+@dataclass
+class LocalCompose:
+    """The compose file's services, up as local processes (see the module's docstring)."""
+
+    compose: ComposeFile
+    targets: LocalTargets
+    run_dir: Path
+    replicas: dict[str, int] = field(default_factory=dict)
+    nginx: str | None = None
+    timeout: float = 90.0
+    running: dict[str, list[LocalReplica]] = field(default_factory=lambda: defaultdict(list))
+    gateway_ports: dict[str, dict[int, int]] = field(default_factory=dict)
+    group: ProcessGroup | None = None
+
+    def up(self) -> LocalCompose:
+        self.group = ProcessGroup(self.run_dir / "logs")
+        for wave in self.compose.start_order():
+            for name in wave:
+                self._start(self.compose.services[name])
+            for name in wave:
+                self._wait_healthy(name)
+        return self
+
+    def down(self) -> None:
+        if self.group:
+            self.group.stop()
+
+    def gateway_url(self, name: str = "gateway", container_port: int | None = None) -> str:
+        ports = self.gateway_ports[name]
+        return f"http://127.0.0.1:{ports[container_port or next(iter(ports))]}"
+
+    def local_ports(self, service: str, container_port: int) -> list[int]:
+        return [replica.ports[container_port] for replica in self.running[service]]
+
+    def _start(self, service: ComposeService) -> None:
+        kind = image_kind(service)
+        if kind == "infrastructure":
+            return
+        if kind == "gateway":
+            self._start_gateway(service)
+            return
+        if self.compose.completed_before_others(service.name):
+            self._run_to_completion(local_replica(service, 0, self.targets))
+            return
+        assert self.group is not None
+        for index in range(self.replicas.get(service.name, 1)):
+            replica = local_replica(service, index, self.targets)
+            self.group.start(replica.spec)
+            self.running[service.name].append(replica)
+
+    def _run_to_completion(self, replica: LocalReplica) -> None:
+        log = self.run_dir / "logs" / f"{replica.spec.name}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("wb") as output:
+            result = subprocess.run(
+                replica.spec.args,
+                env={**os.environ, **replica.spec.env},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                timeout=self.timeout,
+            )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"{replica.spec.name} exited with {result.returncode}: {log.read_text()[-2000:]}"
+            )
+
+    def _start_gateway(self, service: ComposeService) -> None:
+        if not self.nginx:
+            raise RuntimeError(f"{service.name} needs nginx on this machine (apt-get install nginx-light)")
+        config_source = self._mounted_config(service)
+        ports = {
+            int(str(p).rsplit(":", 1)[-1].split("/")[0]): free_port() for p in service.definition["ports"]
+        }
+        run_dir = self.run_dir / service.name
+        run_dir.mkdir(parents=True, exist_ok=True)
+        upstreams: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for name, replicas in self.running.items():
+            for replica in replicas:
+                for container_port, local_port in replica.ports.items():
+                    upstreams[name][container_port].append(local_port)
+        config = render_gateway_config(
+            config_source.read_text(), upstreams, next(iter(ports.values())), run_dir
+        )
+        (run_dir / "nginx.conf").write_text(config)
+        args = [
+            self.nginx,
+            "-p",
+            str(run_dir),
+            "-e",
+            str(run_dir / "error.log"),
+            "-c",
+            str(run_dir / "nginx.conf"),
+        ]
+        check = subprocess.run([*args, "-t"], capture_output=True, text=True)
+        if check.returncode != 0:
+            raise RuntimeError(f"nginx refuses the rendered gateway config: {check.stderr}")
+        assert self.group is not None
+        self.group.start(ProcessSpec(service.name, [*args, "-g", "daemon off;"]))
+        self.gateway_ports[service.name] = ports
+
+    def _mounted_config(self, service: ComposeService) -> Path:
+        for volume in service.definition.get("volumes", []):
+            source, _, target = str(volume).partition(":")
+            if target.split(":")[0] == "/etc/nginx/nginx.conf":
+                return (self.compose.path.parent / source).resolve()
+        raise RuntimeError(f"{service.name} mounts no /etc/nginx/nginx.conf")
+
+    def _wait_healthy(self, name: str) -> None:
+        deadline = time.monotonic() + self.timeout
+        pending = list(self.running.get(name, []))
+        while pending:
+            assert self.group is not None
+            if crashed := self.group.exited():
+                raise RuntimeError(f"exited while starting: {crashed} (logs in {self.run_dir / 'logs'})")
+            pending = [replica for replica in pending if not _healthy(replica)]
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not healthy after {self.timeout}s: {[r.spec.name for r in pending]}")
+            time.sleep(0.3)
+        if name in self.gateway_ports:
+            _wait_for_http(f"{self.gateway_url(name)}/health", deadline)
+
+
+def _healthy(replica: LocalReplica) -> bool:
+    if replica.healthcheck is None:
+        return True
+    result = subprocess.run(replica.healthcheck, capture_output=True, timeout=10, check=False)
+    return result.returncode == 0
+
+
+def _wait_for_http(url: str, deadline: float) -> None:
+    while True:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer")
+        time.sleep(0.2)

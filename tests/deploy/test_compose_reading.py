@@ -1,0 +1,107 @@
+"""Reading a compose file as Compose does, and localising it (kaleidoscope_cli.compose, compose_local)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from kaleidoscope_cli.compose import MissingVariable, interpolate, load_compose
+from kaleidoscope_cli.compose_local import LocalTargets, local_replica, render_gateway_config
+
+from .deployment import GATEWAY_CONFIG
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "expected"),
+    [
+        ("${A}", {"A": "1"}, "1"),
+        ("${A:-x}", {}, "x"),
+        ("${A:-x}", {"A": ""}, "x"),
+        ("${A-x}", {"A": ""}, ""),
+        ("$$A", {"A": "1"}, "$A"),
+        ("$A/$B", {"A": "1", "B": "2"}, "1/2"),
+        ("${A:?say it}", {"A": "set"}, "set"),
+    ],
+)
+def test_interpolation_follows_compose(text: str, env: dict[str, str], expected: str) -> None:
+    assert interpolate(text, env) == expected
+
+
+def test_a_required_variable_that_is_unset_or_empty_is_refused_with_its_message() -> None:
+    with pytest.raises(MissingVariable, match="TOKEN: set a token"):
+        interpolate("${TOKEN:?set a token}", {"TOKEN": ""})
+
+
+COMPOSE = """
+x-env: &env
+  APP_DATABASE_URL: postgresql+asyncpg://app:${PW:?pw}@postgres:5432/app
+  APP_REDIS_URL: redis://redis:6379/0
+  APP_DATA_DIR: /data
+services:
+  redis: {image: "redis:7"}
+  postgres: {image: "postgres:15"}
+  app-migrate:
+    image: app
+    command: ["python", "-m", "app", "migrate"]
+    environment: *env
+    depends_on: {postgres: {condition: service_healthy}}
+  app-worker:
+    image: app
+    command: ["python", "-m", "app", "worker"]
+    environment: {<<: *env, APP_METRICS_PORT: "9100"}
+    volumes: ["app-data:/data"]
+    healthcheck: {test: ["CMD", "python", "-c", "open('http://127.0.0.1:9100/metrics')"]}
+    depends_on:
+      app-migrate: {condition: service_completed_successfully}
+      redis: {condition: service_healthy}
+"""
+
+
+def test_services_start_in_dependency_waves_and_one_shot_jobs_are_recognised(tmp_path: Path) -> None:
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(COMPOSE)
+    compose = load_compose(path, {"PW": "secret"})
+    assert compose.start_order() == [["postgres", "redis"], ["app-migrate"], ["app-worker"]]
+    assert compose.completed_before_others("app-migrate") and not compose.completed_before_others(
+        "app-worker"
+    )
+    assert compose.database_names() == {"app"}
+
+
+def test_a_replica_gets_local_hosts_ports_database_redis_namespace_and_volume(tmp_path: Path) -> None:
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(COMPOSE)
+    worker = load_compose(path, {"PW": "secret"}).services["app-worker"]
+    targets = LocalTargets("redis://127.0.0.1:7000/0", {"app": "postgresql+asyncpg://h/x"}, "ns-1", tmp_path)
+    replica = local_replica(worker, 1, targets)
+    assert replica.spec.name == "app-worker-2"
+    assert replica.spec.args == [sys.executable, "-m", "app", "worker"]
+    metrics = replica.ports[9100]
+    assert replica.spec.env == {
+        "APP_DATABASE_URL": "postgresql+asyncpg://h/x",
+        "APP_REDIS_URL": "redis://127.0.0.1:7000/0",
+        "APP_DATA_DIR": str(tmp_path / "app-data"),
+        "APP_METRICS_PORT": str(metrics),
+        "APP_BUS_NAMESPACE": "ns-1",
+    }
+    assert replica.healthcheck == [sys.executable, "-c", f"open('http://127.0.0.1:{metrics}/metrics')"]
+
+
+def test_the_gateway_config_is_rendered_with_one_server_per_local_replica(tmp_path: Path) -> None:
+    upstreams = {
+        "submissions-api": {8000: [9001]},
+        "judging-api": {8000: [9002, 9003]},
+        "notifications-api": {8000: [9004]},
+    }
+    config = render_gateway_config(GATEWAY_CONFIG.read_text(), upstreams, 9000, tmp_path)
+    assert "server 127.0.0.1:9002;\n        server 127.0.0.1:9003;" in config
+    assert "listen 127.0.0.1:9000;" in config
+    assert "resolver" not in config and "resolve;" not in config
+    assert f"pid {tmp_path}/nginx.pid;" in config
+
+
+def test_a_gateway_upstream_without_replicas_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(KeyError, match="judging-api:8000"):
+        render_gateway_config(GATEWAY_CONFIG.read_text(), {"submissions-api": {8000: [1]}}, 9000, tmp_path)

@@ -1,0 +1,118 @@
+"""The Kubernetes manifests run what docker-compose.yml runs, configured as the services' settings
+require, and judging's Deployments are the ones the autoscalers scale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from .deployment import KUBERNETES, SERVICES, compose, python_service, role, settings_from, unknown_settings
+from .deployment import kubernetes_documents as documents
+
+
+def by_kind(kind: str) -> dict[str, dict[str, Any]]:
+    return {doc["metadata"]["name"]: doc for doc in documents() if doc["kind"] == kind}
+
+
+def container_environment(pod: dict[str, Any]) -> dict[str, str]:
+    """The environment a pod's only container gets from its ConfigMaps, Secrets and own `env`."""
+    (container,) = pod["containers"]
+    config_maps, secrets = by_kind("ConfigMap"), by_kind("Secret")
+    environment: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            environment |= config_maps[source["configMapRef"]["name"]]["data"]
+        if "secretRef" in source:
+            environment |= secrets[source["secretRef"]["name"]]["stringData"]
+    environment |= {item["name"]: item["value"] for item in container.get("env", [])}
+    return environment
+
+
+def workloads() -> dict[str, dict[str, Any]]:
+    """Deployments and Jobs by name, each with its pod spec."""
+    return {
+        name: doc["spec"]["template"]["spec"]
+        for kind in ("Deployment", "Job")
+        for name, doc in by_kind(kind).items()
+    }
+
+
+def test_every_service_has_an_api_a_worker_and_a_migration_job() -> None:
+    assert set(by_kind("Deployment")) == {f"{s}-{r}" for s in SERVICES for r in ("api", "worker")}
+    assert set(by_kind("Job")) == {f"{s}-migrate" for s in SERVICES}
+    assert set(by_kind("Service")) == {f"{s}-api" for s in SERVICES}
+
+
+def test_each_workload_runs_the_command_compose_runs_for_the_same_role() -> None:
+    compose_commands = {
+        (python_service(s), role(s.command)): s.command
+        for s in compose().services.values()
+        if python_service(s)
+    }
+    for name, pod in workloads().items():
+        service, workload_role = name.rsplit("-", 1)
+        (container,) = pod["containers"]
+        assert container["command"] == compose_commands[(service, workload_role)], name
+        assert container["image"].startswith(f"kaleidoscope/{service}:"), name
+
+
+def test_each_workload_environment_is_a_valid_production_configuration_of_its_service() -> None:
+    for name, pod in workloads().items():
+        service = name.rsplit("-", 1)[0]
+        environment = container_environment(pod)
+        assert unknown_settings(service, environment) == [], name
+        settings = settings_from(service, environment)  # raises if production refuses it
+        assert settings.environment == "production" and settings.create_tables is False, name
+
+
+def test_the_grace_period_outlasts_the_services_shutdown_and_pods_run_unprivileged() -> None:
+    for name, pod in workloads().items():
+        service = name.rsplit("-", 1)[0]
+        shutdown = settings_from(service, container_environment(pod)).shutdown_timeout_s
+        if name.endswith(("-api", "-worker")):
+            assert pod["terminationGracePeriodSeconds"] > shutdown + 5, name
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        (container,) = pod["containers"]
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True, name
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False, name
+
+
+def test_judging_api_and_worker_are_scaled_by_autoscalers_that_own_their_replica_count() -> None:
+    autoscalers = by_kind("HorizontalPodAutoscaler")
+    targets = {hpa["spec"]["scaleTargetRef"]["name"] for hpa in autoscalers.values()}
+    assert targets == {"judging-api", "judging-worker"}
+    for target in targets:
+        deployment = by_kind("Deployment")[target]
+        assert "replicas" not in deployment["spec"], f"{target}: a fixed count fights the autoscaler"
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        assert container["resources"]["requests"]["cpu"], "CPU utilisation needs a CPU request"
+
+
+def test_services_and_the_ingress_reach_the_api_pods() -> None:
+    deployments = by_kind("Deployment")
+    for name, service in by_kind("Service").items():
+        pod_labels = deployments[name]["spec"]["template"]["metadata"]["labels"]
+        assert service["spec"]["selector"].items() <= pod_labels.items(), name
+    backends = {
+        (
+            path["path"].split("(")[0],
+            ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/x-forwarded-prefix"],
+        ): path["backend"]["service"]["name"]
+        for ingress in by_kind("Ingress").values()
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+    assert backends == {(f"/{s}", f"/{s}"): f"{s}-api" for s in SERVICES}
+
+
+def test_secrets_in_the_repository_are_placeholders_only() -> None:
+    for name, secret in by_kind("Secret").items():
+        for key, value in secret["stringData"].items():
+            assert "CHANGE-ME" in value, f"{name}: {key} looks like a real secret"
+
+
+def test_the_kustomization_applies_every_manifest() -> None:
+    kustomization = yaml.safe_load((KUBERNETES / "kustomization.yaml").read_text())
+    manifests = {path.name for path in KUBERNETES.glob("*.yaml")} - {"kustomization.yaml"}
+    assert set(kustomization["resources"]) == manifests
