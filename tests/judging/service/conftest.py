@@ -51,3 +51,15 @@ async def seed_contest(
             lambda: contest_is_closed(settings, contest_id), what="submissions to close in judging"
         )
         yield contest_id
+
+
+@pytest.fixture
+async def small_contest(
+    settings: JudgingSettings, redis: Redis, namespace: str, client: httpx.AsyncClient
+) -> AsyncIterator[Any]:
+    """A contest of 6 entries (2 per nomination) taken in through the bus, with a worker running."""
+    contest_id = uuid.uuid4()
+    await publish(redis, namespace, *seed_events(contest_id, count=6))
+    async with running_worker(settings):
+        await eventually(lambda: contest_is_closed(settings, contest_id), what="submissions to close in judging")
+        yield contest_id
