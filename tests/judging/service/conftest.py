@@ -61,5 +61,7 @@ async def small_contest(
     contest_id = uuid.uuid4()
     await publish(redis, namespace, *seed_events(contest_id, count=6))
     async with running_worker(settings):
-        await eventually(lambda: contest_is_closed(settings, contest_id), what="submissions to close in judging")
+        await eventually(
+            lambda: contest_is_closed(settings, contest_id), what="submissions to close in judging"
+        )
         yield contest_id
