@@ -3,6 +3,7 @@ and the `verify-audit` command that names the first broken record."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -54,7 +55,9 @@ async def test_verify_audit_names_the_first_broken_record(
     await register_jury(client, small_contest, 3)
     env = {**os.environ, "JUDGING_DATABASE_URL": settings.database_url, "JUDGING_CREATE_TABLES": "false"}
     command = [sys.executable, "-m", "judging", "verify-audit", str(small_contest)]
-    intact = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    intact = await asyncio.to_thread(
+        subprocess.run, command, env=env, capture_output=True, text=True, timeout=60
+    )
     assert intact.returncode == 0 and "3 records, chain intact" in intact.stdout
     runtime = bootstrap(settings)
     try:
@@ -66,5 +69,7 @@ async def test_verify_audit_names_the_first_broken_record(
             )
     finally:
         await runtime.close()
-    broken = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    broken = await asyncio.to_thread(
+        subprocess.run, command, env=env, capture_output=True, text=True, timeout=60
+    )
     assert broken.returncode == 1 and "first broken record is sequence 2" in broken.stderr
