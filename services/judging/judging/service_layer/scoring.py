@@ -39,35 +39,31 @@ async def give_score(
     marks: dict[str, float],
     now: datetime | None = None,
 ) -> ScoreRow:
-    """Record (or revise) the juror's sheet for the entry; refuses with a reason when it cannot count."""
+    """Record (or revise) the juror's sheet for the entry; refuses with a reason when it cannot count.
+
+    The rules are checked first in a read-only transaction, outside the contest's audit lock; under
+    the lock only what a concurrent close or conflict could change is checked again (the stage is
+    still open, the pair is still assigned), so scores of many jurors queue only for their writes.
+    """
     now = now or datetime.now(UTC)
+    async with runtime.sessions() as session:
+        kind = await _check_rules(session, juror, stage_id, entry_id, marks, now)
     async with runtime.sessions() as session, session.begin():
         head = await audit.lock_head(session, juror.contest_id)
         row = await get_stage(session, juror.contest_id, stage_id)
-        entry = await _entry_in_stage(session, row, entry_id)
         _refuse_unless_open(row, now)
-        stage = stage_from_json(row.definition_json)
-        assigned = await session.get(AssignmentRow, (stage_id, juror.id, entry_id))
-        assignment = Assignment(frozenset({(str(juror.id), str(entry_id))} if assigned else set()))
-        contest = await session.get(ContestCopy, juror.contest_id)
-        assert contest is not None
-        sheet = ScoreSheet(str(juror.id), str(entry_id), marks)
-        validate_score_sheet(
-            sheet,
-            stage=stage,
-            juror=juror_of(juror),
-            entry=entry_of(entry),
-            assignment=assignment,
-            conflicts=await conflict_policy(session, contest),
-        )
-        if row.kind == StageKind.FINAL and str(entry_id) not in _defence_started(row):
+        if await session.get(AssignmentRow, (stage_id, juror.id, entry_id)) is None:
+            raise Refused(
+                f"Entry {entry_id} was taken away from you (a conflict was declared) while you scored it."
+            )
+        if kind == StageKind.FINAL and str(entry_id) not in _defence_started(row):
             raise Refused(f"Entry {entry_id} has not defended yet; score it during or after its defence.")
         score = await _store(session, stage_id, juror.id, entry_id, marks, now)
-        kind = "score_given" if score.revision == 1 else "score_revised"
+        change = "score_given" if score.revision == 1 else "score_revised"
         await audit.append(
             session,
             head,
-            kind,
+            change,
             {
                 "stage_id": stage_id,
                 "juror_id": juror.id,
@@ -77,6 +73,33 @@ async def give_score(
             },
         )
     return score
+
+
+async def _check_rules(
+    session: AsyncSession,
+    juror: JurorRow,
+    stage_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    marks: dict[str, float],
+    now: datetime,
+) -> str:
+    row = await get_stage(session, juror.contest_id, stage_id)
+    entry = await _entry_in_stage(session, row, entry_id)
+    _refuse_unless_open(row, now)
+    assigned = await session.get(AssignmentRow, (stage_id, juror.id, entry_id))
+    contest = await session.get(ContestCopy, juror.contest_id)
+    assert contest is not None
+    validate_score_sheet(
+        ScoreSheet(str(juror.id), str(entry_id), marks),
+        stage=stage_from_json(row.definition_json),
+        juror=juror_of(juror),
+        entry=entry_of(entry),
+        assignment=Assignment(frozenset({(str(juror.id), str(entry_id))} if assigned else set())),
+        conflicts=await conflict_policy(session, contest),
+    )
+    if row.kind == StageKind.FINAL and str(entry_id) not in _defence_started(row):
+        raise Refused(f"Entry {entry_id} has not defended yet; score it during or after its defence.")
+    return row.kind
 
 
 async def _entry_in_stage(session: AsyncSession, row: StageRow, entry_id: uuid.UUID) -> EntryCopy:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -45,8 +46,9 @@ def stage_from_declaration(command: DeclareStage) -> Stage:
     )
 
 
+@functools.lru_cache(maxsize=256)
 def stage_from_json(text: str) -> Stage:
-    """The domain stage stored as a declaration's JSON."""
+    """The domain stage stored as a declaration's JSON (stages are immutable: parsed once per text)."""
     return stage_from_declaration(DeclareStage.model_validate_json(text))
 
 
