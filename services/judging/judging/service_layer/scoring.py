@@ -10,7 +10,9 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaleidoscope_shared.runtime import ServiceRuntime
@@ -47,17 +49,16 @@ async def give_score(
     """
     now = now or datetime.now(UTC)
     async with runtime.sessions() as session:
-        kind = await _check_rules(session, juror, stage_id, entry_id, marks, now)
+        await _check_rules(session, juror, stage_id, entry_id, marks, now)
     async with runtime.sessions() as session, session.begin():
         head = await audit.lock_head(session, juror.contest_id)
-        row = await get_stage(session, juror.contest_id, stage_id)
+        row, assigned = await _stage_and_assignment(session, juror, stage_id, entry_id)
         _refuse_unless_open(row, now)
-        if await session.get(AssignmentRow, (stage_id, juror.id, entry_id)) is None:
+        _refuse_before_defence(row, entry_id)
+        if assigned is None:
             raise Refused(
                 f"Entry {entry_id} was taken away from you (a conflict was declared) while you scored it."
             )
-        if kind == StageKind.FINAL and str(entry_id) not in _defence_started(row):
-            raise Refused(f"Entry {entry_id} has not defended yet; score it during or after its defence.")
         score = await _store(session, stage_id, juror.id, entry_id, marks, now)
         change = "score_given" if score.revision == 1 else "score_revised"
         await audit.append(
@@ -75,6 +76,26 @@ async def give_score(
     return score
 
 
+async def _stage_and_assignment(
+    session: AsyncSession, juror: JurorRow, stage_id: uuid.UUID, entry_id: uuid.UUID
+) -> tuple[StageRow, uuid.UUID | None]:
+    assigned = and_(
+        AssignmentRow.stage_id == StageRow.id,
+        AssignmentRow.juror_id == juror.id,
+        AssignmentRow.entry_id == entry_id,
+    )
+    found = (
+        await session.execute(
+            select(StageRow, AssignmentRow.entry_id)
+            .outerjoin(AssignmentRow, assigned)
+            .where(StageRow.id == stage_id, StageRow.contest_id == juror.contest_id)
+        )
+    ).one_or_none()
+    if found is None:
+        raise NotFound(f"Contest {juror.contest_id} has no stage {stage_id}.")
+    return found[0], found[1]
+
+
 async def _check_rules(
     session: AsyncSession,
     juror: JurorRow,
@@ -82,13 +103,25 @@ async def _check_rules(
     entry_id: uuid.UUID,
     marks: dict[str, float],
     now: datetime,
-) -> str:
-    row = await get_stage(session, juror.contest_id, stage_id)
-    entry = await _entry_in_stage(session, row, entry_id)
+) -> None:
+    taken = and_(StageEntryRow.stage_id == StageRow.id, StageEntryRow.entry_id == entry_id)
+    found = (
+        await session.execute(
+            select(StageRow, ContestCopy, EntryCopy, StageEntryRow.entry_id)
+            .join(ContestCopy, ContestCopy.id == StageRow.contest_id)
+            .outerjoin(StageEntryRow, taken)
+            .outerjoin(EntryCopy, EntryCopy.id == StageEntryRow.entry_id)
+            .where(StageRow.id == stage_id, StageRow.contest_id == juror.contest_id)
+        )
+    ).one_or_none()
+    if found is None:
+        raise NotFound(f"Contest {juror.contest_id} has no stage {stage_id}.")
+    row, contest, entry, _ = found
+    if entry is None:
+        raise NotFound(f"Stage '{row.name}' has no entry {entry_id}.")
     _refuse_unless_open(row, now)
-    assigned = await session.get(AssignmentRow, (stage_id, juror.id, entry_id))
-    contest = await session.get(ContestCopy, juror.contest_id)
-    assert contest is not None
+    _refuse_before_defence(row, entry_id)
+    _, assigned = await _stage_and_assignment(session, juror, stage_id, entry_id)
     validate_score_sheet(
         ScoreSheet(str(juror.id), str(entry_id), marks),
         stage=stage_from_json(row.definition_json),
@@ -97,17 +130,6 @@ async def _check_rules(
         assignment=Assignment(frozenset({(str(juror.id), str(entry_id))} if assigned else set())),
         conflicts=await conflict_policy(session, contest),
     )
-    if row.kind == StageKind.FINAL and str(entry_id) not in _defence_started(row):
-        raise Refused(f"Entry {entry_id} has not defended yet; score it during or after its defence.")
-    return row.kind
-
-
-async def _entry_in_stage(session: AsyncSession, row: StageRow, entry_id: uuid.UUID) -> EntryCopy:
-    taken = await session.get(StageEntryRow, (row.id, entry_id))
-    entry = await session.get(EntryCopy, entry_id)
-    if taken is None or entry is None:
-        raise NotFound(f"Stage '{row.name}' has no entry {entry_id}.")
-    return entry
 
 
 def _refuse_unless_open(row: StageRow, now: datetime) -> None:
@@ -120,11 +142,11 @@ def _refuse_unless_open(row: StageRow, now: datetime) -> None:
         )
 
 
-def _defence_started(row: StageRow) -> set[str]:
-    started = set(json.loads(row.defended_json))
-    if row.defending_entry_id:
-        started.add(str(row.defending_entry_id))
-    return started
+def _refuse_before_defence(row: StageRow, entry_id: uuid.UUID) -> None:
+    if row.kind != StageKind.FINAL or row.defending_entry_id == entry_id:
+        return
+    if str(entry_id) not in json.loads(row.defended_json):
+        raise Refused(f"Entry {entry_id} has not defended yet; score it during or after its defence.")
 
 
 async def _store(
@@ -135,21 +157,24 @@ async def _store(
     marks: dict[str, float],
     now: datetime,
 ) -> ScoreRow:
-    score = await session.get(ScoreRow, (stage_id, juror_id, entry_id))
+    """Insert the sheet or revise it, in one statement (an upsert on the sheet's key)."""
     text = json.dumps(marks, sort_keys=True)
-    if score is None:
-        score = ScoreRow(
-            stage_id=stage_id,
-            juror_id=juror_id,
-            entry_id=entry_id,
-            marks_json=text,
-            revision=1,
-            scored_at=now,
-        )
-        session.add(score)
-    else:
-        score.marks_json, score.revision, score.scored_at = text, score.revision + 1, now
-    return score
+    values = {
+        "stage_id": stage_id,
+        "juror_id": juror_id,
+        "entry_id": entry_id,
+        "marks_json": text,
+        "revision": 1,
+        "scored_at": now,
+    }
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(ScoreRow).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["stage_id", "juror_id", "entry_id"],
+        set_={"marks_json": text, "scored_at": now, "revision": ScoreRow.revision + 1},
+    ).returning(ScoreRow.revision)
+    revision = (await session.execute(statement)).scalar_one()
+    return ScoreRow(**{**values, "revision": revision})
 
 
 async def own_score(
