@@ -21,7 +21,7 @@ class JudgingTable(SQLModel, registry=registry()):
 
 
 def _when(nullable: bool = True) -> datetime | None:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))  # type: ignore[no-any-return]
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
 
 
 class ContestCopy(JudgingTable, table=True):

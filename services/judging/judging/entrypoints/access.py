@@ -16,7 +16,7 @@ from ..service_layer.jury import juror_by_token
 
 
 def get_runtime(request: Request) -> ServiceRuntime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    return request.app.state.runtime
 
 
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]

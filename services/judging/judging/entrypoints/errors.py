@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -24,7 +26,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(status, title, str(error), instance=request.url.path, **extra)
 
 
-def _judging_problem(error: JudgingError) -> tuple[int, str, dict[str, object]]:
+def _judging_problem(error: JudgingError) -> tuple[int, str, dict[str, Any]]:
     if isinstance(error, InvalidMarks):
         return 422, "The marks are not valid", {"problems": list(error.problems)}
     if isinstance(error, JurorConflicted):

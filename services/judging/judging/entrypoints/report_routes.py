@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ..adapters.tables import EntryCopy
 from ..service_layer import reports
@@ -72,6 +72,6 @@ async def list_entries(contest_id: uuid.UUID, runtime: RuntimeDep) -> list[Entry
     """The entries judging knows of in a contest, as built from submissions' events (titles only)."""
     async with runtime.sessions() as session:
         rows = await session.execute(
-            select(EntryCopy).where(EntryCopy.contest_id == contest_id).order_by(EntryCopy.title)
+            select(EntryCopy).where(col(EntryCopy.contest_id) == contest_id).order_by(col(EntryCopy.title))
         )
         return list(rows.scalars())

@@ -7,6 +7,7 @@ import uuid
 
 from fastapi import APIRouter
 from sqlalchemy import select
+from sqlmodel import col
 
 from ..adapters.tables import AssignmentRow, EntryCopy, ScoreRow, StageRow
 from ..service_layer import scoring
@@ -39,16 +40,18 @@ async def my_entries(
         stage = await get_stage(session, contest_id, stage_id)
         rows = await session.execute(
             select(EntryCopy)
-            .join(AssignmentRow, AssignmentRow.entry_id == EntryCopy.id)  # type: ignore[arg-type]
-            .where(AssignmentRow.stage_id == stage_id, AssignmentRow.juror_id == juror.id)  # type: ignore[arg-type]
-            .order_by(EntryCopy.nomination_code, EntryCopy.title)  # type: ignore[arg-type]
+            .join(AssignmentRow, col(AssignmentRow.entry_id) == col(EntryCopy.id))
+            .where(col(AssignmentRow.stage_id) == stage_id, col(AssignmentRow.juror_id) == juror.id)
+            .order_by(col(EntryCopy.nomination_code), col(EntryCopy.title))
         )
         scored = {
             e
             for (e,) in await session.execute(
-                select(ScoreRow.entry_id).where(ScoreRow.stage_id == stage_id, ScoreRow.juror_id == juror.id)
+                select(col(ScoreRow.entry_id)).where(
+                    col(ScoreRow.stage_id) == stage_id, col(ScoreRow.juror_id) == juror.id
+                )
             )
-        }  # type: ignore[call-overload]
+        }
         return [_for_juror(e, stage, e.id in scored) for e in rows.scalars()]
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from ..adapters.tables import AuditHeadRow, AuditRow
 from ..domain import AuditRecord, first_broken_sequence
@@ -45,9 +46,9 @@ async def lock_head(session: AsyncSession, contest_id: uuid.UUID) -> AuditHead:
     row = (
         await session.execute(
             update(AuditHeadRow)
-            .where(AuditHeadRow.contest_id == contest_id)  # type: ignore[arg-type]
-            .values(sequence=AuditHeadRow.sequence)
-            .returning(AuditHeadRow.sequence, AuditHeadRow.hash)
+            .where(col(AuditHeadRow.contest_id) == contest_id)
+            .values(sequence=col(AuditHeadRow.sequence))
+            .returning(col(AuditHeadRow.sequence), col(AuditHeadRow.hash))
         )
     ).one_or_none()
     if row is None:
@@ -72,7 +73,7 @@ async def append(session: AsyncSession, head: AuditHead, kind: str, payload: Map
     )
     await session.execute(
         update(AuditHeadRow)
-        .where(AuditHeadRow.contest_id == head.contest_id)  # type: ignore[arg-type]
+        .where(col(AuditHeadRow.contest_id) == head.contest_id)
         .values(sequence=sequence, hash=digest)
     )
     head.sequence, head.hash = sequence, digest
@@ -82,7 +83,7 @@ async def append(session: AsyncSession, head: AuditHead, kind: str, payload: Map
 async def records_of(session: AsyncSession, contest_id: uuid.UUID) -> list[AuditRecord]:
     """Every record of the contest's chain, in storage order."""
     rows = await session.execute(
-        select(AuditRow).where(AuditRow.contest_id == contest_id).order_by(AuditRow.sequence)  # type: ignore[arg-type]
+        select(AuditRow).where(col(AuditRow.contest_id) == contest_id).order_by(col(AuditRow.sequence))
     )
     return [AuditRecord(r.sequence, r.kind, r.payload, r.previous_hash, r.hash) for r in rows.scalars()]
 

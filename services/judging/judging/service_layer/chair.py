@@ -6,6 +6,7 @@ import json
 import uuid
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from kaleidoscope_shared.runtime import ServiceRuntime
 
@@ -27,9 +28,9 @@ async def order_tied_entries(
         taken = {
             e
             for (e,) in await session.execute(
-                select(StageEntryRow.entry_id).where(StageEntryRow.stage_id == stage_id)
+                select(col(StageEntryRow.entry_id)).where(col(StageEntryRow.stage_id) == stage_id)
             )
-        }  # type: ignore[call-overload]
+        }
         unknown = [str(e) for e in entry_ids if e not in taken]
         if unknown or len(set(entry_ids)) != len(entry_ids):
             raise Invalid(f"List each entry of the stage at most once; not in '{row.name}': {unknown}.")

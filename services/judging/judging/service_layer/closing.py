@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from kaleidoscope_shared.contracts import ContestFinished, EntryResult, StageClosed, WinnerDeclared
 from kaleidoscope_shared.runtime import ServiceRuntime
@@ -24,6 +25,7 @@ from ..domain import InvalidAward, StageKind, StageRanking, UnresolvedTie, decla
 from . import audit
 from .errors import Invalid, Refused
 from .loading import assignment_of, entry_of, get_stage, score_table, stage_entry_rows
+from .sql import rows_changed
 from .stage_definitions import awards_from_json, stage_from_json
 from .winners import winner_events
 
@@ -34,12 +36,13 @@ async def close_stage(runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: 
         head = await audit.lock_head(session, contest_id)
         row = await get_stage(session, contest_id, stage_id)
         now = datetime.now(UTC)
-        claimed = await session.execute(
+        claimed = await rows_changed(
+            session,
             update(StageRow)
-            .where(StageRow.id == stage_id, StageRow.status == "open")
-            .values(status="closed", closed_at=now)  # type: ignore[arg-type]
+            .where(col(StageRow.id) == stage_id, col(StageRow.status) == "open")
+            .values(status="closed", closed_at=now),
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if claimed != 1:
             raise Refused(
                 f"Stage '{row.name}' is {row.status}; only an open stage can be closed.",
                 stage_status=row.status,
@@ -105,10 +108,10 @@ def _audited(outcome: object) -> dict[str, object]:
 async def _stage_count(session: AsyncSession, contest_id: uuid.UUID) -> int:
     return int(
         await session.scalar(
-            select(func.count()).select_from(StageRow).where(StageRow.contest_id == contest_id)
+            select(func.count()).select_from(StageRow).where(col(StageRow.contest_id) == contest_id)
         )
         or 0
-    )  # type: ignore[arg-type]
+    )
 
 
 def _stage_closed(
@@ -130,7 +133,7 @@ def _stage_closed(
         stage_id=row.id,
         name=row.name,
         kind=row.kind,
-        position=row.position,  # type: ignore[arg-type]
+        position=row.position,
         is_last=is_last,
         closed_at=now,
         results=results,
@@ -156,12 +159,14 @@ async def _finish_contest(
     now: datetime,
 ) -> None:
     participants = await session.execute(
-        select(EntryCopy.id).where(
-            EntryCopy.contest_id == contest_id, EntryCopy.in_submissions_list, ~EntryCopy.withdrawn
+        select(col(EntryCopy.id)).where(
+            col(EntryCopy.contest_id) == contest_id,
+            col(EntryCopy.in_submissions_list),
+            ~col(EntryCopy.withdrawn),
         )
-    )  # type: ignore[call-overload]
+    )
     winners = [uuid.UUID(o.entry_id) for o in ranking.outcomes if o.place is not None]
-    await session.execute(update(ContestCopy).where(ContestCopy.id == contest_id).values(finished=True))  # type: ignore[arg-type]
+    await session.execute(update(ContestCopy).where(col(ContestCopy.id) == contest_id).values(finished=True))
     await runtime.outbox.add(
         session,
         ContestFinished(

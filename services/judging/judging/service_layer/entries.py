@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from kaleidoscope_shared.bus.consumer import EventContext, RetryLater
 from kaleidoscope_shared.contracts import (
@@ -100,7 +101,7 @@ async def close_submissions(ctx: EventContext, event: SubmissionsClosed) -> None
     if contest is None:
         raise RetryLater(f"contest {event.contest_id} not announced yet")
     wanted = {ref.entry_id: ref.revision for ref in event.entries}
-    rows = await ctx.session.execute(select(EntryCopy).where(EntryCopy.id.in_(list(wanted))))  # type: ignore[union-attr]
+    rows = await ctx.session.execute(select(EntryCopy).where(col(EntryCopy.id).in_(list(wanted))))
     known = {e.id: e for e in rows.scalars()}
     late = [str(i) for i, revision in wanted.items() if i not in known or known[i].revision < revision]
     if late:

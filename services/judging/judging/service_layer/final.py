@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from kaleidoscope_shared.runtime import ServiceRuntime
 
@@ -43,9 +44,9 @@ async def set_running_order(
         taken = {
             str(e)
             for (e,) in await session.execute(
-                select(StageEntryRow.entry_id).where(StageEntryRow.stage_id == stage_id)
+                select(col(StageEntryRow.entry_id)).where(col(StageEntryRow.stage_id) == stage_id)
             )
-        }  # type: ignore[call-overload]
+        }
         given = [str(e) for e in entry_ids]
         if sorted(given) != sorted(taken):
             raise Invalid(f"The running order must list each of the {len(taken)} finalists exactly once.")
@@ -100,16 +101,16 @@ async def scoreboard(runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: u
         titles = dict(
             (
                 await session.execute(
-                    select(EntryCopy.id, EntryCopy.title)
-                    .join(StageEntryRow, StageEntryRow.entry_id == EntryCopy.id)
-                    .where(StageEntryRow.stage_id == stage_id)
+                    select(col(EntryCopy.id), col(EntryCopy.title))
+                    .join(StageEntryRow, col(StageEntryRow.entry_id) == col(EntryCopy.id))
+                    .where(col(StageEntryRow.stage_id) == stage_id)
                 )
             ).all()
-        )  # type: ignore[arg-type,call-overload]
+        )
         sheets: dict[str, list[float]] = {}
         for entry_id, marks_json in await session.execute(
-            select(ScoreRow.entry_id, ScoreRow.marks_json).where(ScoreRow.stage_id == stage_id)
-        ):  # type: ignore[call-overload]
+            select(col(ScoreRow.entry_id), col(ScoreRow.marks_json)).where(col(ScoreRow.stage_id) == stage_id)
+        ):
             marks = json.loads(marks_json)
             weighted = sum(c.weight * float(marks[c.name]) for c in stage.criteria) / stage.total_weight
             sheets.setdefault(str(entry_id), []).append(weighted)

@@ -11,6 +11,7 @@ import uuid
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from kaleidoscope_shared.http.auth import token_hash
 from kaleidoscope_shared.runtime import ServiceRuntime
@@ -21,6 +22,7 @@ from . import audit
 from .commands import RegisterJuror, SetConflict
 from .errors import NotFound, Refused
 from .loading import get_contest
+from .sql import rows_changed
 
 
 async def register_juror(
@@ -51,7 +53,7 @@ async def register_juror(
 async def juror_by_token(runtime: ServiceRuntime, token: str) -> JurorRow | None:
     """The juror a personal token belongs to, if any."""
     async with runtime.sessions() as session:
-        rows = await session.execute(select(JurorRow).where(JurorRow.token_hash == token_hash(token)))  # type: ignore[arg-type]
+        rows = await session.execute(select(JurorRow).where(col(JurorRow.token_hash) == token_hash(token)))
         return rows.scalar_one_or_none()
 
 
@@ -94,25 +96,27 @@ async def declare_conflict(
 async def _take_entry_away(
     session: AsyncSession, contest_id: uuid.UUID, juror_id: uuid.UUID, entry_id: uuid.UUID
 ) -> int:
-    stages = await session.execute(select(StageRow).where(StageRow.contest_id == contest_id))  # type: ignore[arg-type]
+    stages = await session.execute(select(StageRow).where(col(StageRow.contest_id) == contest_id))
     stage_list = list(stages.scalars())
     if any(s.status == "closed" for s in stage_list) and all(s.status == "closed" for s in stage_list):
         raise Refused("Every stage of this contest is closed; a conflict can no longer change anything.")
     live = [s.id for s in stage_list if s.status != "closed"]
     if not live:
         return 0
-    pair = (AssignmentRow.juror_id == juror_id, AssignmentRow.entry_id == entry_id)
-    await session.execute(delete(AssignmentRow).where(AssignmentRow.stage_id.in_(live), *pair))  # type: ignore[attr-defined]
-    result = await session.execute(
+    pair = (col(AssignmentRow.juror_id) == juror_id, col(AssignmentRow.entry_id) == entry_id)
+    await session.execute(delete(AssignmentRow).where(col(AssignmentRow.stage_id).in_(live), *pair))
+    return await rows_changed(
+        session,
         delete(ScoreRow).where(
-            ScoreRow.stage_id.in_(live), ScoreRow.juror_id == juror_id, ScoreRow.entry_id == entry_id
-        )  # type: ignore[attr-defined]
+            col(ScoreRow.stage_id).in_(live),
+            col(ScoreRow.juror_id) == juror_id,
+            col(ScoreRow.entry_id) == entry_id,
+        ),
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def conflicts_of(runtime: ServiceRuntime, contest_id: uuid.UUID) -> list[ConflictRow]:
     async with runtime.sessions() as session:
         await get_contest(session, contest_id)
-        rows = await session.execute(select(ConflictRow).where(ConflictRow.contest_id == contest_id))  # type: ignore[arg-type]
+        rows = await session.execute(select(ConflictRow).where(col(ConflictRow.contest_id) == contest_id))
         return list(rows.scalars())

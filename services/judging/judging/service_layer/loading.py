@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from ..adapters.tables import (
     AssignmentRow,
@@ -67,22 +68,22 @@ def juror_of(row: JurorRow) -> Juror:
 async def stage_entry_rows(session: AsyncSession, stage_id: uuid.UUID) -> list[EntryCopy]:
     rows = await session.execute(
         select(EntryCopy)
-        .join(StageEntryRow, StageEntryRow.entry_id == EntryCopy.id)  # type: ignore[arg-type]
-        .where(StageEntryRow.stage_id == stage_id)  # type: ignore[arg-type]
-        .order_by(EntryCopy.id)  # type: ignore[arg-type]
+        .join(StageEntryRow, col(StageEntryRow.entry_id) == col(EntryCopy.id))
+        .where(col(StageEntryRow.stage_id) == stage_id)
+        .order_by(col(EntryCopy.id))
     )
     return list(rows.scalars())
 
 
 async def jurors_of(session: AsyncSession, contest_id: uuid.UUID) -> list[JurorRow]:
     rows = await session.execute(
-        select(JurorRow).where(JurorRow.contest_id == contest_id).order_by(JurorRow.id)
-    )  # type: ignore[arg-type]
+        select(JurorRow).where(col(JurorRow.contest_id) == contest_id).order_by(col(JurorRow.id))
+    )
     return list(rows.scalars())
 
 
 async def conflict_policy(session: AsyncSession, contest: ContestCopy) -> ConflictPolicy:
-    rows = await session.execute(select(ConflictRow).where(ConflictRow.contest_id == contest.id))  # type: ignore[arg-type]
+    rows = await session.execute(select(ConflictRow).where(col(ConflictRow.contest_id) == contest.id))
     declared = tuple(
         DeclaredConflict(str(r.juror_id), str(r.entry_id), ConflictSource(r.source), r.reason)
         for r in rows.scalars()
@@ -93,7 +94,9 @@ async def conflict_policy(session: AsyncSession, contest: ContestCopy) -> Confli
 
 async def assignment_of(session: AsyncSession, stage_id: uuid.UUID) -> Assignment:
     rows = await session.execute(
-        select(AssignmentRow.juror_id, AssignmentRow.entry_id).where(AssignmentRow.stage_id == stage_id)  # type: ignore[call-overload]
+        select(col(AssignmentRow.juror_id), col(AssignmentRow.entry_id)).where(
+            col(AssignmentRow.stage_id) == stage_id
+        )
     )
     return Assignment(frozenset((str(j), str(e)) for j, e in rows))
 
@@ -107,7 +110,9 @@ async def score_table(
     """The stage's latest sheets as columns, only of `allowed` (assigned, non-conflicted) pairs."""
     keep = set(allowed)
     rows = await session.execute(
-        select(ScoreRow.juror_id, ScoreRow.entry_id, ScoreRow.marks_json).where(ScoreRow.stage_id == stage_id)  # type: ignore[call-overload]
+        select(col(ScoreRow.juror_id), col(ScoreRow.entry_id), col(ScoreRow.marks_json)).where(
+            col(ScoreRow.stage_id) == stage_id
+        )
     )
     jurors: dict[str, int] = {}
     entries: dict[str, int] = {}

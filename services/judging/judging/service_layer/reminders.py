@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from kaleidoscope_shared.bus.stopping import sleep_or_stop
 from kaleidoscope_shared.contracts import JurorReminderDue
@@ -17,6 +18,7 @@ from kaleidoscope_shared.runtime import ServiceRuntime
 from ..adapters.tables import JurorRow, ScoreRow, StageRow
 from ..domain import stage_progress
 from .loading import assignment_of
+from .sql import rows_changed
 from .stage_definitions import stage_from_json
 
 log = get_logger(__name__)
@@ -29,9 +31,11 @@ async def send_due_reminders(runtime: ServiceRuntime, lead: timedelta, now: date
         open_ids = [
             r
             for (r,) in await session.execute(
-                select(StageRow.id).where(StageRow.status == "open", StageRow.reminded_at.is_(None))
+                select(col(StageRow.id)).where(
+                    col(StageRow.status) == "open", col(StageRow.reminded_at).is_(None)
+                )
             )
-        ]  # type: ignore[call-overload,union-attr]
+        ]
     sent = 0
     for stage_id in open_ids:
         sent += await _remind_stage(runtime, stage_id, lead, now)
@@ -44,16 +48,17 @@ async def _remind_stage(runtime: ServiceRuntime, stage_id: uuid.UUID, lead: time
         deadline = stage_from_json(row.definition_json).deadline if row else None
         if row is None or deadline is None or not (deadline - lead <= now < deadline):
             return 0
-        claimed = await session.execute(
+        claimed = await rows_changed(
+            session,
             update(StageRow)
-            .where(StageRow.id == stage_id, StageRow.reminded_at.is_(None))
-            .values(reminded_at=now)
-        )  # type: ignore[arg-type,union-attr]
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            .where(col(StageRow.id) == stage_id, col(StageRow.reminded_at).is_(None))
+            .values(reminded_at=now),
+        )
+        if claimed != 1:
             return 0
         scored = await session.execute(
-            select(ScoreRow.juror_id, ScoreRow.entry_id).where(ScoreRow.stage_id == stage_id)
-        )  # type: ignore[call-overload]
+            select(col(ScoreRow.juror_id), col(ScoreRow.entry_id)).where(col(ScoreRow.stage_id) == stage_id)
+        )
         progress = stage_progress(
             await assignment_of(session, stage_id), ((str(j), str(e)) for j, e in scored)
         )
@@ -73,14 +78,14 @@ async def _remind_stage(runtime: ServiceRuntime, stage_id: uuid.UUID, lead: time
                     juror_email=juror.email,
                     deadline=deadline,
                     missing_entry_ids=[uuid.UUID(e) for e in line.missing],
-                    language=juror.language,  # type: ignore[arg-type]
+                    language=juror.language,
                 ),
                 contest_id=row.contest_id,
             )
         return len(progress.jurors_to_remind)
 
 
-def reminder_loop(runtime: ServiceRuntime, lead: timedelta, interval_s: float):  # type: ignore[no-untyped-def]
+def reminder_loop(runtime: ServiceRuntime, lead: timedelta, interval_s: float):
     """A worker background loop: look for due reminders every `interval_s` until stopped."""
 
     async def run(stop: asyncio.Event) -> None:

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from kaleidoscope_shared.runtime import ServiceRuntime
 
@@ -23,8 +24,8 @@ async def progress_of(runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: 
         await get_stage(session, contest_id, stage_id)
         assignment = await assignment_of(session, stage_id)
         scored = await session.execute(
-            select(ScoreRow.juror_id, ScoreRow.entry_id).where(ScoreRow.stage_id == stage_id)
-        )  # type: ignore[call-overload]
+            select(col(ScoreRow.juror_id), col(ScoreRow.entry_id)).where(col(ScoreRow.stage_id) == stage_id)
+        )
         return stage_progress(assignment, ((str(j), str(e)) for j, e in scored))
 
 
@@ -34,7 +35,7 @@ async def results_of(runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: u
         row = await get_stage(session, contest_id, stage_id)
         if row.status != "closed":
             raise Refused(f"Stage '{row.name}' is {row.status}; results exist once it closes.")
-        rows = await session.execute(select(ResultRow).where(ResultRow.stage_id == stage_id))  # type: ignore[arg-type]
+        rows = await session.execute(select(ResultRow).where(col(ResultRow.stage_id) == stage_id))
         return sorted(
             rows.scalars(), key=lambda r: (r.nomination_code, r.rank is None, r.rank or 0, str(r.entry_id))
         )

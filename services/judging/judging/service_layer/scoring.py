@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from kaleidoscope_shared.runtime import ServiceRuntime
 
@@ -80,15 +82,15 @@ async def _stage_and_assignment(
     session: AsyncSession, juror: JurorRow, stage_id: uuid.UUID, entry_id: uuid.UUID
 ) -> tuple[StageRow, uuid.UUID | None]:
     assigned = and_(
-        AssignmentRow.stage_id == StageRow.id,
-        AssignmentRow.juror_id == juror.id,
-        AssignmentRow.entry_id == entry_id,
+        col(AssignmentRow.stage_id) == col(StageRow.id),
+        col(AssignmentRow.juror_id) == juror.id,
+        col(AssignmentRow.entry_id) == entry_id,
     )
     found = (
         await session.execute(
-            select(StageRow, AssignmentRow.entry_id)
+            select(StageRow, col(AssignmentRow.entry_id))
             .outerjoin(AssignmentRow, assigned)
-            .where(StageRow.id == stage_id, StageRow.contest_id == juror.contest_id)
+            .where(col(StageRow.id) == stage_id, col(StageRow.contest_id) == juror.contest_id)
         )
     ).one_or_none()
     if found is None:
@@ -104,14 +106,14 @@ async def _check_rules(
     marks: dict[str, float],
     now: datetime,
 ) -> None:
-    taken = and_(StageEntryRow.stage_id == StageRow.id, StageEntryRow.entry_id == entry_id)
+    taken = and_(col(StageEntryRow.stage_id) == col(StageRow.id), col(StageEntryRow.entry_id) == entry_id)
     found = (
         await session.execute(
-            select(StageRow, ContestCopy, EntryCopy, StageEntryRow.entry_id)
-            .join(ContestCopy, ContestCopy.id == StageRow.contest_id)
+            select(StageRow, ContestCopy, EntryCopy, col(StageEntryRow.entry_id))
+            .join(ContestCopy, col(ContestCopy.id) == col(StageRow.contest_id))
             .outerjoin(StageEntryRow, taken)
-            .outerjoin(EntryCopy, EntryCopy.id == StageEntryRow.entry_id)
-            .where(StageRow.id == stage_id, StageRow.contest_id == juror.contest_id)
+            .outerjoin(EntryCopy, col(EntryCopy.id) == col(StageEntryRow.entry_id))
+            .where(col(StageRow.id) == stage_id, col(StageRow.contest_id) == juror.contest_id)
         )
     ).one_or_none()
     if found is None:
@@ -159,7 +161,7 @@ async def _store(
 ) -> ScoreRow:
     """Insert the sheet or revise it, in one statement (an upsert on the sheet's key)."""
     text = json.dumps(marks, sort_keys=True)
-    values = {
+    values: dict[str, Any] = {
         "stage_id": stage_id,
         "juror_id": juror_id,
         "entry_id": entry_id,
@@ -168,13 +170,24 @@ async def _store(
         "scored_at": now,
     }
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(ScoreRow).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["stage_id", "juror_id", "entry_id"],
-        set_={"marks_json": text, "scored_at": now, "revision": ScoreRow.revision + 1},
-    ).returning(ScoreRow.revision)
-    revision = (await session.execute(statement)).scalar_one()
-    return ScoreRow(**{**values, "revision": revision})
+    upsert = (
+        insert(ScoreRow)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=["stage_id", "juror_id", "entry_id"],
+            set_={"marks_json": text, "scored_at": now, "revision": col(ScoreRow.revision) + 1},
+        )
+        .returning(col(ScoreRow.revision))
+    )
+    revision = (await session.execute(upsert)).scalar_one()
+    return ScoreRow(
+        stage_id=stage_id,
+        juror_id=juror_id,
+        entry_id=entry_id,
+        marks_json=text,
+        revision=revision,
+        scored_at=now,
+    )
 
 
 async def own_score(
@@ -201,8 +214,10 @@ async def jury_scores(
         if row.kind == StageKind.FINAL and str(entry_id) not in json.loads(row.defended_json):
             raise Refused("Scores of a final stay hidden until the entry's defence ends.")
         rows = await session.execute(
-            select(ScoreRow.marks_json).where(
-                ScoreRow.stage_id == stage_id, ScoreRow.entry_id == entry_id, ScoreRow.juror_id != juror.id
-            )  # type: ignore[call-overload]
+            select(col(ScoreRow.marks_json)).where(
+                col(ScoreRow.stage_id) == stage_id,
+                col(ScoreRow.entry_id) == entry_id,
+                col(ScoreRow.juror_id) != juror.id,
+            )
         )
         return sorted((json.loads(text) for (text,) in rows), key=lambda m: json.dumps(m, sort_keys=True))

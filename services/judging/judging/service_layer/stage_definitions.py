@@ -63,7 +63,7 @@ def _advancement(rule: AdvancementIn) -> AdvancementRule:
         "score_threshold": ScoreThreshold,
         "places_per_nomination": PlacesPerNomination,
     }
-    return built[rule.rule](value)  # type: ignore[no-any-return]
+    return built[rule.rule](value)
 
 
 def _assignment(mode: AssignmentIn) -> AssignmentMode:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from kaleidoscope_shared.contracts import JurorAssigned, StageOpened
 from kaleidoscope_shared.runtime import ServiceRuntime
@@ -18,6 +19,7 @@ from . import audit
 from .commands import DeclareStage
 from .errors import Invalid, Refused
 from .loading import conflict_policy, entry_of, get_contest, get_stage, juror_of, jurors_of
+from .sql import rows_changed
 from .stage_definitions import stage_from_declaration, stage_from_json
 
 
@@ -55,8 +57,8 @@ async def declare_stage(runtime: ServiceRuntime, contest_id: uuid.UUID, command:
 
 async def stages_of(session: AsyncSession, contest_id: uuid.UUID) -> list[StageRow]:
     rows = await session.execute(
-        select(StageRow).where(StageRow.contest_id == contest_id).order_by(StageRow.position)
-    )  # type: ignore[arg-type]
+        select(StageRow).where(col(StageRow.contest_id) == contest_id).order_by(col(StageRow.position))
+    )
     return list(rows.scalars())
 
 
@@ -65,12 +67,13 @@ async def open_stage(runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: u
     async with runtime.sessions() as session, session.begin():
         head = await audit.lock_head(session, contest_id)
         row = await get_stage(session, contest_id, stage_id)
-        claimed = await session.execute(
+        claimed = await rows_changed(
+            session,
             update(StageRow)
-            .where(StageRow.id == stage_id, StageRow.status == "declared")
-            .values(status="open", opened_at=datetime.now(UTC))  # type: ignore[arg-type]
+            .where(col(StageRow.id) == stage_id, col(StageRow.status) == "declared")
+            .values(status="open", opened_at=datetime.now(UTC)),
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if claimed != 1:
             raise Refused(f"Stage '{row.name}' is {row.status}; only a declared stage can be opened.")
         contest = await get_contest(session, contest_id)
         entries = await _entries_taken_into(session, contest, row)
@@ -116,27 +119,31 @@ async def _entries_taken_into(session: AsyncSession, contest: ContestCopy, row: 
                 "Submissions are still open; stage 1 opens after SubmissionsClosed fixes its entries."
             )
         query = select(EntryCopy).where(
-            EntryCopy.contest_id == contest.id, EntryCopy.in_submissions_list, ~EntryCopy.withdrawn
-        )  # type: ignore[arg-type]
-        return list((await session.execute(query.order_by(EntryCopy.id))).scalars())  # type: ignore[arg-type]
+            col(EntryCopy.contest_id) == contest.id,
+            col(EntryCopy.in_submissions_list),
+            ~col(EntryCopy.withdrawn),
+        )
+        return list((await session.execute(query.order_by(col(EntryCopy.id)))).scalars())
     previous = (
         await session.execute(
-            select(StageRow).where(StageRow.contest_id == contest.id, StageRow.position == row.position - 1)
+            select(StageRow).where(
+                col(StageRow.contest_id) == contest.id, col(StageRow.position) == row.position - 1
+            )
         )
-    ).scalar_one()  # type: ignore[arg-type]
+    ).scalar_one()
     if previous.status != "closed":
         raise Refused(
             f"Stage '{previous.name}' must close before '{row.name}' opens: it takes the entries that advance."
         )
     query = (
         select(EntryCopy)
-        .join(ResultRow, ResultRow.entry_id == EntryCopy.id)  # type: ignore[arg-type]
-        .where(ResultRow.stage_id == previous.id, ResultRow.advanced, ~EntryCopy.withdrawn)  # type: ignore[arg-type]
+        .join(ResultRow, col(ResultRow.entry_id) == col(EntryCopy.id))
+        .where(col(ResultRow.stage_id) == previous.id, col(ResultRow.advanced), ~col(EntryCopy.withdrawn))
     )
-    return list((await session.execute(query.order_by(EntryCopy.id))).scalars())  # type: ignore[arg-type]
+    return list((await session.execute(query.order_by(col(EntryCopy.id)))).scalars())
 
 
-async def _announce_opening(runtime, session, row, entry_ids, assignment, jurors) -> None:  # type: ignore[no-untyped-def]
+async def _announce_opening(runtime, session, row, entry_ids, assignment, jurors) -> None:
     stage = stage_from_json(row.definition_json)
     await runtime.outbox.add(
         session,
