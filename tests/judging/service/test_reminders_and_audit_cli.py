@@ -4,22 +4,23 @@ and the `verify-audit` command that names the first broken record."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from judging.adapters.tables import AuditRow
+from judging.adapters.tables import BUS_TABLES, AuditRow
 from judging.bootstrap import bootstrap
 from judging.service_layer.reminders import send_due_reminders
 from judging.settings import JudgingSettings
 
 from .judging_kit import ORGANISER, REVIEW, bearer, declare, register_jury
-from .test_closing import outbox_count
 
 
 async def test_jurors_with_missing_scores_are_reminded_once_before_the_deadline(
@@ -46,7 +47,22 @@ async def test_jurors_with_missing_scores_are_reminded_once_before_the_deadline(
         assert await send_due_reminders(runtime, lead=timedelta(hours=3)) == 0, "a stage is reminded once"
     finally:
         await runtime.close()
-    assert await outbox_count(settings, "juror-reminder-due") == 3
+    reminded = await reminder_payloads(settings)
+    assert len(reminded) == 3 and diligent["id"] not in {r["juror_id"] for r in reminded}
+    assert all(len(r["missing_entry_ids"]) > 0 and r["stage_name"] == "review" for r in reminded)
+
+
+async def reminder_payloads(settings: JudgingSettings) -> list[dict[str, Any]]:
+    runtime = bootstrap(settings)
+    outbox = BUS_TABLES.outbox
+    try:
+        async with runtime.sessions() as session:
+            rows = await session.execute(
+                select(outbox.c.envelope).where(outbox.c.stream.like("%.juror-reminder-due.v1"))
+            )
+            return [json.loads(envelope)["payload"] for (envelope,) in rows]
+    finally:
+        await runtime.close()
 
 
 async def test_verify_audit_names_the_first_broken_record(
