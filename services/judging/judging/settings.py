@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from kaleidoscope_shared.settings import ServiceSettings
@@ -11,3 +12,6 @@ class JudgingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="JUDGING_", extra="ignore")
 
     service_name: str = "judging"
+    reminder_lead_hours: float = Field(24.0, gt=0, description="remind jurors this long before a deadline")
+    reminder_interval_s: float = Field(30.0, gt=0)
+    scoreboard_poll_s: float = Field(0.5, gt=0, description="how often the live scoreboard looks for changes")

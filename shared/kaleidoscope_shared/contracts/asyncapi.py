@@ -28,6 +28,7 @@ PRODUCERS: dict[str, str] = {
     "stage-closed": "judging",
     "winner-declared": "judging",
     "contest-finished": "judging",
+    "juror-reminder-due": "judging",
     "notification-delivered": "notifications",
     "notification-failed": "notifications",
 }

@@ -229,6 +229,22 @@ class ContestFinished(Event):
     winner_entry_ids: list[uuid.UUID]
 
 
+class JurorReminderDue(Event):
+    """A juror still has unscored entries in an open stage whose deadline is near (one per juror per stage)."""
+
+    event_type = "juror-reminder-due"
+
+    contest_id: uuid.UUID
+    stage_id: uuid.UUID
+    stage_name: str
+    juror_id: uuid.UUID
+    juror_name: str
+    juror_email: EmailStr | None = None
+    deadline: datetime
+    missing_entry_ids: list[uuid.UUID]
+    language: Literal["ru", "en"] = "ru"
+
+
 # --- notifications -------------------------------------------------------------------------------
 
 
@@ -265,6 +281,7 @@ __all__ = [
     "EntryUpdated",
     "EntryWithdrawn",
     "JurorAssigned",
+    "JurorReminderDue",
     "Nomination",
     "NotificationDelivered",
     "NotificationFailed",

@@ -10,6 +10,7 @@ from .events import (
     EntryUpdated,
     EntryWithdrawn,
     JurorAssigned,
+    JurorReminderDue,
     NotificationDelivered,
     NotificationFailed,
     StageClosed,
@@ -29,6 +30,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     StageClosed,
     WinnerDeclared,
     ContestFinished,
+    JurorReminderDue,
     NotificationDelivered,
     NotificationFailed,
 )

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from kaleidoscope_shared.bus.consumer import Handler
-from kaleidoscope_shared.contracts import EntrySubmitted, EntryUpdated, EntryWithdrawn, Event
+from kaleidoscope_shared.contracts import (
+    ContestAnnounced,
+    EntrySubmitted,
+    EntryUpdated,
+    EntryWithdrawn,
+    Event,
+    SubmissionsClosed,
+)
 
-from ..service_layer.entries import record_entry, withdraw_entry
+from ..service_layer.entries import close_submissions, record_contest, record_entry, withdraw_entry
 
 HANDLERS: dict[type[Event], Handler] = {
+    ContestAnnounced: record_contest,
     EntrySubmitted: record_entry,
     EntryUpdated: record_entry,
     EntryWithdrawn: withdraw_entry,
+    SubmissionsClosed: close_submissions,
 }

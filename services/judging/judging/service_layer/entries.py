@@ -1,20 +1,61 @@
-"""Keeping judging's copy of the entries, from submissions' events, in revision order.
+"""Keeping judging's copy of contests and entries, from submissions' events, in revision order.
 
 Streams are separate, so an EntryWithdrawn may arrive before the EntrySubmitted it follows: each
-change is applied only if its revision is newer than the copy's, and a withdrawal is remembered so
-that an older submission can't resurrect the entry.
+change is applied only if its revision is newer than the copy's, and a withdrawal is remembered (a
+tombstone) so that an older submission can't resurrect the entry. Entries are kept even before their
+contest is announced; SubmissionsClosed waits (RetryLater) for the contest and for every entry it
+lists at that entry's revision, then freezes stage 1's entry list.
 """
 
 from __future__ import annotations
 
-from kaleidoscope_shared.bus.consumer import EventContext
-from kaleidoscope_shared.contracts import EntrySubmitted, EntryUpdated, EntryWithdrawn
+import json
 
-from ..adapters.tables import EntryCopy
+from sqlalchemy import select
+from sqlmodel import col
+
+from kaleidoscope_shared.bus.consumer import EventContext, RetryLater
+from kaleidoscope_shared.contracts import (
+    ContestAnnounced,
+    EntrySubmitted,
+    EntryUpdated,
+    EntryWithdrawn,
+    SubmissionsClosed,
+)
+
+from ..adapters.tables import ContestCopy, EntryCopy
+from .audit import start_chain
+
+
+async def record_contest(ctx: EventContext, event: ContestAnnounced) -> None:
+    """A contest's nominations and conflict rules; announcing it again updates them."""
+    contest = await ctx.session.get(ContestCopy, event.contest_id)
+    nominations = json.dumps({n.code: n.title for n in event.nominations}, ensure_ascii=False)
+    rules = json.dumps(sorted(set(event.conflict_rules)))
+    if contest is None:
+        ctx.session.add(
+            ContestCopy(
+                id=event.contest_id,
+                title=event.title,
+                nominations_json=nominations,
+                conflict_rules_json=rules,
+            )
+        )
+        await start_chain(ctx.session, event.contest_id)
+    else:
+        contest.title, contest.nominations_json, contest.conflict_rules_json = event.title, nominations, rules
 
 
 async def record_entry(ctx: EventContext, event: EntrySubmitted | EntryUpdated) -> None:
+    """The entry at this revision, unless a newer revision (or its withdrawal) is already known."""
     entry = await ctx.session.get(EntryCopy, event.entry_id)
+    authors = json.dumps(
+        [
+            {"full_name": a.full_name, "library": a.library, "territory_code": a.territory_code}
+            for a in event.authors
+        ],
+        ensure_ascii=False,
+    )
     if entry is None:
         ctx.session.add(
             EntryCopy(
@@ -23,6 +64,8 @@ async def record_entry(ctx: EventContext, event: EntrySubmitted | EntryUpdated) 
                 nomination_code=event.nomination_code,
                 title=event.title,
                 revision=event.revision,
+                authors_json=authors,
+                submitted_at=event.submitted_at,
             )
         )
     elif event.revision > entry.revision and not entry.withdrawn:
@@ -31,11 +74,13 @@ async def record_entry(ctx: EventContext, event: EntrySubmitted | EntryUpdated) 
             event.title,
             event.revision,
         )
+        entry.authors_json, entry.submitted_at = authors, event.submitted_at
 
 
 async def withdraw_entry(ctx: EventContext, event: EntryWithdrawn) -> None:
+    """Mark the entry withdrawn, or keep a tombstone if its submission has not arrived yet."""
     entry = await ctx.session.get(EntryCopy, event.entry_id)
-    if entry is None:  # seen before its submission: keep a tombstone at this revision
+    if entry is None:
         ctx.session.add(
             EntryCopy(
                 id=event.entry_id,
@@ -48,3 +93,19 @@ async def withdraw_entry(ctx: EventContext, event: EntryWithdrawn) -> None:
         )
     elif event.revision > entry.revision:
         entry.withdrawn, entry.revision = True, event.revision
+
+
+async def close_submissions(ctx: EventContext, event: SubmissionsClosed) -> None:
+    """Freeze stage 1's entry list: the entries SubmissionsClosed names, once all have arrived."""
+    contest = await ctx.session.get(ContestCopy, event.contest_id)
+    if contest is None:
+        raise RetryLater(f"contest {event.contest_id} not announced yet")
+    wanted = {ref.entry_id: ref.revision for ref in event.entries}
+    rows = await ctx.session.execute(select(EntryCopy).where(col(EntryCopy.id).in_(list(wanted))))
+    known = {e.id: e for e in rows.scalars()}
+    late = [str(i) for i, revision in wanted.items() if i not in known or known[i].revision < revision]
+    if late:
+        raise RetryLater(f"waiting for {len(late)} entries at their listed revision, e.g. {late[0]}")
+    for entry in known.values():
+        entry.in_submissions_list = True
+    contest.submissions_closed = True

@@ -1,0 +1,45 @@
+"""Who may call what: the organiser's token, a juror's personal token, and the runtime of the app."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from kaleidoscope_shared.http.auth import bearer_token, require_organiser, unauthenticated
+from kaleidoscope_shared.http.problems import ProblemError
+from kaleidoscope_shared.runtime import ServiceRuntime
+
+from ..adapters.tables import JurorRow
+from ..service_layer.jury import juror_by_token
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
+
+
+def organiser(request: Request, runtime: RuntimeDep) -> None:
+    require_organiser(request, runtime.settings.organiser_token.get_secret_value())
+
+
+async def current_juror(request: Request, contest_id: uuid.UUID, runtime: RuntimeDep) -> JurorRow:
+    """The juror whose personal token the request carries; a juror of another contest sees a 404."""
+    token = bearer_token(request)
+    if token is None:
+        raise unauthenticated("Send your personal juror token as 'Authorization: Bearer <token>'.")
+    juror = await juror_by_token(runtime, token)
+    if juror is None:
+        raise ProblemError(
+            401, "Authentication required", "This token belongs to no juror; use the token you were given."
+        )
+    if juror.contest_id != contest_id:
+        raise ProblemError(404, "Not found", f"No contest {contest_id} is known to you.")
+    return juror
+
+
+OrganiserOnly = [Depends(organiser)]
+CurrentJuror = Annotated[JurorRow, Depends(current_juror)]

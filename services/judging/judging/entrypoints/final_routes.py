@@ -1,0 +1,93 @@
+"""Routes of a final's public defence: running order, the entry defending, the hall's live scoreboard."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from ..service_layer import final
+from ..service_layer.commands import SetRunningOrder, StartDefence
+from .access import OrganiserOnly, RuntimeDep
+from .schemas import StagePublic
+from .stage_routes import stage_public
+
+router = APIRouter(tags=["final"])
+KEEP_ALIVE_S = 15.0
+
+
+@router.put(
+    "/contests/{contest_id}/stages/{stage_id}/running-order",
+    response_model=StagePublic,
+    dependencies=OrganiserOnly,
+)
+async def set_running_order(
+    contest_id: uuid.UUID, stage_id: uuid.UUID, command: SetRunningOrder, runtime: RuntimeDep
+) -> StagePublic:
+    """The order the finalists defend in."""
+    return stage_public(await final.set_running_order(runtime, contest_id, stage_id, command.entry_ids))
+
+
+@router.post(
+    "/contests/{contest_id}/stages/{stage_id}/defence/start",
+    response_model=StagePublic,
+    dependencies=OrganiserOnly,
+)
+async def start_defence(
+    contest_id: uuid.UUID, stage_id: uuid.UUID, command: StartDefence, runtime: RuntimeDep
+) -> StagePublic:
+    """The entry now defending before the jury (jurors may score it from now on)."""
+    return stage_public(await final.start_defence(runtime, contest_id, stage_id, command.entry_id))
+
+
+@router.post(
+    "/contests/{contest_id}/stages/{stage_id}/defence/end",
+    response_model=StagePublic,
+    dependencies=OrganiserOnly,
+)
+async def end_defence(contest_id: uuid.UUID, stage_id: uuid.UUID, runtime: RuntimeDep) -> StagePublic:
+    """The current defence ends; its scores appear on the scoreboard."""
+    return stage_public(await final.end_defence(runtime, contest_id, stage_id))
+
+
+@router.get("/contests/{contest_id}/stages/{stage_id}/scoreboard")
+async def scoreboard(contest_id: uuid.UUID, stage_id: uuid.UUID, runtime: RuntimeDep) -> dict[str, Any]:
+    """The final's scoreboard now: running order, who defends, scores of ended defences only."""
+    return await final.scoreboard(runtime, contest_id, stage_id)
+
+
+@router.get("/contests/{contest_id}/stages/{stage_id}/scoreboard/stream", response_class=StreamingResponse)
+async def scoreboard_stream(
+    contest_id: uuid.UUID, stage_id: uuid.UUID, runtime: RuntimeDep
+) -> StreamingResponse:
+    """Server-Sent Events for the hall screen: a `scoreboard` event whenever it changes, until the
+    final closes. Any replica serves it: it reads the shared database."""
+    first = await final.scoreboard(runtime, contest_id, stage_id)  # 404 before the stream starts
+    poll = float(getattr(runtime.settings, "scoreboard_poll_s", 0.5))
+    return StreamingResponse(
+        _events(runtime, contest_id, stage_id, first, poll), media_type="text/event-stream"
+    )
+
+
+async def _events(
+    runtime: Any, contest_id: uuid.UUID, stage_id: uuid.UUID, board: dict[str, Any], poll: float
+) -> AsyncIterator[str]:
+    sent, quiet = None, 0.0
+    while True:
+        text = json.dumps(board, ensure_ascii=False, sort_keys=True)
+        if text != sent:
+            yield f"event: scoreboard\ndata: {text}\n\n"
+            sent, quiet = text, 0.0
+        elif quiet >= KEEP_ALIVE_S:
+            yield ": keep-alive\n\n"
+            quiet = 0.0
+        if board["status"] == "closed":
+            return
+        await asyncio.sleep(poll)
+        quiet += poll
+        board = await final.scoreboard(runtime, contest_id, stage_id)

@@ -1,0 +1,135 @@
+"""Commands: what an organiser or a juror asks the judging service to do (imperative names)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+
+from ..domain import Aggregation, TieBreak
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterJuror(Command):
+    """Add a member to the contest's jury; the answer carries their personal token, shown once."""
+
+    name: str = Field(min_length=1, max_length=300)
+    position: str = Field("", max_length=300)
+    library: str = Field("", max_length=500)
+    territory_code: str = Field("", max_length=100)
+    email: EmailStr | None = None
+    language: Literal["ru", "en"] = "ru"
+
+
+class SetConflict(Command):
+    """The organiser rules that a juror may not judge an entry."""
+
+    juror_id: uuid.UUID
+    entry_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class Recuse(Command):
+    """A juror declares a conflict of interest with an entry."""
+
+    entry_id: uuid.UUID
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class CriterionIn(Command):
+    name: str = Field(min_length=1, max_length=200)
+    weight: float = Field(gt=0)
+    scale_min: float = 0
+    scale_max: float = 10
+
+
+class AdvancementIn(Command):
+    """`top_overall` / `top_per_nomination` take `n`, `score_threshold` takes `minimum`,
+    `places_per_nomination` (a final) takes `k`."""
+
+    rule: Literal["top_overall", "top_per_nomination", "score_threshold", "places_per_nomination"]
+    n: int | None = Field(None, ge=1)
+    minimum: float | None = None
+    k: int | None = Field(None, ge=1)
+
+
+class AssignmentIn(Command):
+    """`every_juror` (all jurors × all entries, except conflicts) or `jurors_per_entry` (k per entry, capped)."""
+
+    mode: Literal["every_juror", "jurors_per_entry"] = "every_juror"
+    k: int | None = Field(None, ge=1)
+    cap_per_juror: int | None = Field(None, ge=1)
+    seed: int = 0
+
+
+class DeclareStage(Command):
+    """Declare the next stage of the contest, before it opens."""
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["review", "final"]
+    criteria: list[CriterionIn] = Field(min_length=1, max_length=50)
+    aggregation: Aggregation = Aggregation.MEAN
+    trim_fraction: float = 0.1
+    normalisation_min_scores: int | None = Field(
+        None, description="z-score jurors with at least this many sheets; none: no normalisation"
+    )
+    advancement: AdvancementIn
+    tie_breaks: list[TieBreak] = [TieBreak.HIGHER_MEDIAN, TieBreak.MORE_TOP_MARKS]
+    assignment: AssignmentIn = AssignmentIn()
+    deadline: AwareDatetime | None = None
+    blind: bool = False
+
+
+class GiveScore(Command):
+    """A juror's marks for one entry: criterion name → mark. Giving it again revises the sheet."""
+
+    marks: dict[str, float]
+
+
+class OrderTiedEntries(Command):
+    """The chair's decision: entries in the order the chair ranks them (best first)."""
+
+    entry_ids: list[uuid.UUID] = Field(min_length=1)
+
+
+class PrizeIn(Command):
+    kind: Literal["cash", "sponsor", "other"]
+    description: str = Field(min_length=1, max_length=500)
+    amount: Decimal | None = None
+    currency: str | None = None
+    sponsor: str | None = None
+
+
+class PlacePrizes(Command):
+    place: int = Field(ge=1)
+    prizes: list[PrizeIn]
+    nomination_code: str | None = None
+
+
+class MentionIn(Command):
+    entry_id: uuid.UUID
+    text: str = Field(min_length=1, max_length=1000)
+
+
+class SetAwards(Command):
+    """What the final awards: prizes per place (optionally per nomination) and special mentions."""
+
+    places: list[PlacePrizes] = []
+    special_mentions: list[MentionIn] = []
+
+
+class SetRunningOrder(Command):
+    """The order finalists defend their work in."""
+
+    entry_ids: list[uuid.UUID] = Field(min_length=1)
+
+
+class StartDefence(Command):
+    """The entry now defending before the jury."""
+
+    entry_id: uuid.UUID

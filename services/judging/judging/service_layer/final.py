@@ -1,0 +1,139 @@
+"""The public defence of a final: the running order, the entry defending now, and the hall's scoreboard.
+
+A finalist's scores stay hidden until its defence ends; the scoreboard then shows the jurors'
+provisional mean of weighted scores (the close decides places with the stage's own rules).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from kaleidoscope_shared.runtime import ServiceRuntime
+
+from ..adapters.tables import EntryCopy, ScoreRow, StageEntryRow, StageRow
+from ..domain import StageKind
+from . import audit
+from .errors import Invalid, NotFound, Refused
+from .loading import get_stage
+from .stage_definitions import stage_from_json
+
+
+async def _open_final(
+    runtime: ServiceRuntime, session: Any, contest_id: uuid.UUID, stage_id: uuid.UUID
+) -> StageRow:
+    row = await get_stage(session, contest_id, stage_id)
+    if row.kind != StageKind.FINAL:
+        raise NotFound(f"Stage '{row.name}' is a review; defences belong to a final.")
+    if row.status != "open":
+        raise Refused(f"Final '{row.name}' is {row.status}; defences run while it is open.")
+    return row
+
+
+async def set_running_order(
+    runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: uuid.UUID, entry_ids: list[uuid.UUID]
+) -> StageRow:
+    """The order finalists defend in: every finalist exactly once."""
+    async with runtime.sessions() as session, session.begin():
+        head = await audit.lock_head(session, contest_id)
+        row = await _open_final(runtime, session, contest_id, stage_id)
+        taken = {
+            str(e)
+            for (e,) in await session.execute(
+                select(col(StageEntryRow.entry_id)).where(col(StageEntryRow.stage_id) == stage_id)
+            )
+        }
+        given = [str(e) for e in entry_ids]
+        if sorted(given) != sorted(taken):
+            raise Invalid(f"The running order must list each of the {len(taken)} finalists exactly once.")
+        row.running_order_json = json.dumps(given)
+        await audit.append(session, head, "running_order_set", {"stage_id": stage_id, "entry_ids": given})
+    return row
+
+
+async def start_defence(
+    runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: uuid.UUID, entry_id: uuid.UUID
+) -> StageRow:
+    """The entry now defending; a defence still running ends first."""
+    async with runtime.sessions() as session, session.begin():
+        head = await audit.lock_head(session, contest_id)
+        row = await _open_final(runtime, session, contest_id, stage_id)
+        if str(entry_id) not in json.loads(row.running_order_json):
+            raise NotFound(f"Entry {entry_id} is not a finalist of '{row.name}'.")
+        _end_current(row)
+        row.defending_entry_id = entry_id
+        await audit.append(session, head, "defence_started", {"stage_id": stage_id, "entry_id": entry_id})
+    return row
+
+
+async def end_defence(runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: uuid.UUID) -> StageRow:
+    """The current defence ends: its scores become visible on the scoreboard."""
+    async with runtime.sessions() as session, session.begin():
+        head = await audit.lock_head(session, contest_id)
+        row = await _open_final(runtime, session, contest_id, stage_id)
+        ended = row.defending_entry_id
+        if ended is None:
+            raise Refused("No defence is running; start one first.")
+        _end_current(row)
+        await audit.append(session, head, "defence_ended", {"stage_id": stage_id, "entry_id": ended})
+    return row
+
+
+def _end_current(row: StageRow) -> None:
+    if row.defending_entry_id is not None:
+        defended = json.loads(row.defended_json)
+        if str(row.defending_entry_id) not in defended:
+            defended.append(str(row.defending_entry_id))
+        row.defended_json, row.defending_entry_id = json.dumps(defended), None
+
+
+async def scoreboard(runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: uuid.UUID) -> dict[str, Any]:
+    """What the hall screen shows: the running order, who defends now, and scores of ended defences."""
+    async with runtime.sessions() as session:
+        row = await get_stage(session, contest_id, stage_id)
+        if row.kind != StageKind.FINAL:
+            raise NotFound(f"Stage '{row.name}' is a review; the scoreboard belongs to a final.")
+        stage = stage_from_json(row.definition_json)
+        titles = dict(
+            (
+                await session.execute(
+                    select(col(EntryCopy.id), col(EntryCopy.title))
+                    .join(StageEntryRow, col(StageEntryRow.entry_id) == col(EntryCopy.id))
+                    .where(col(StageEntryRow.stage_id) == stage_id)
+                )
+            ).all()
+        )
+        sheets: dict[str, list[float]] = {}
+        for entry_id, marks_json in await session.execute(
+            select(col(ScoreRow.entry_id), col(ScoreRow.marks_json)).where(col(ScoreRow.stage_id) == stage_id)
+        ):
+            marks = json.loads(marks_json)
+            weighted = sum(c.weight * float(marks[c.name]) for c in stage.criteria) / stage.total_weight
+            sheets.setdefault(str(entry_id), []).append(weighted)
+    defended = set(json.loads(row.defended_json))
+    return {
+        "stage_id": str(row.id),
+        "status": row.status,
+        "defending_entry_id": str(row.defending_entry_id) if row.defending_entry_id else None,
+        "entries": [
+            _board_line(e, titles, sheets, e in defended or row.status == "closed")
+            for e in json.loads(row.running_order_json)
+        ],
+    }
+
+
+def _board_line(
+    entry_id: str, titles: dict[Any, str], sheets: dict[str, list[float]], visible: bool
+) -> dict[str, Any]:
+    scores = sheets.get(entry_id, [])
+    return {
+        "entry_id": entry_id,
+        "title": titles.get(uuid.UUID(entry_id), ""),
+        "defended": visible,
+        "sheets": len(scores) if visible else None,
+        "mean": round(sum(scores) / len(scores), 4) if visible and scores else None,
+    }

@@ -1,0 +1,99 @@
+"""Reminders: once per open stage, when its deadline is near, a JurorReminderDue for each juror with
+entries still unscored. Claimed with a conditional UPDATE so several workers send each reminder once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlmodel import col
+
+from kaleidoscope_shared.bus.stopping import sleep_or_stop
+from kaleidoscope_shared.contracts import JurorReminderDue
+from kaleidoscope_shared.observability.logging import get_logger
+from kaleidoscope_shared.runtime import ServiceRuntime
+
+from ..adapters.tables import JurorRow, ScoreRow, StageRow
+from ..domain import stage_progress
+from .loading import assignment_of
+from .sql import rows_changed
+from .stage_definitions import stage_from_json
+
+log = get_logger(__name__)
+
+
+async def send_due_reminders(runtime: ServiceRuntime, lead: timedelta, now: datetime | None = None) -> int:
+    """Stage a reminder per juror with missing scores for open stages whose deadline is within `lead`."""
+    now = now or datetime.now(UTC)
+    async with runtime.sessions() as session:
+        open_ids = [
+            r
+            for (r,) in await session.execute(
+                select(col(StageRow.id)).where(
+                    col(StageRow.status) == "open", col(StageRow.reminded_at).is_(None)
+                )
+            )
+        ]
+    sent = 0
+    for stage_id in open_ids:
+        sent += await _remind_stage(runtime, stage_id, lead, now)
+    return sent
+
+
+async def _remind_stage(runtime: ServiceRuntime, stage_id: uuid.UUID, lead: timedelta, now: datetime) -> int:
+    async with runtime.sessions() as session, session.begin():
+        row = await session.get(StageRow, stage_id)
+        deadline = stage_from_json(row.definition_json).deadline if row else None
+        if row is None or deadline is None or not (deadline - lead <= now < deadline):
+            return 0
+        claimed = await rows_changed(
+            session,
+            update(StageRow)
+            .where(col(StageRow.id) == stage_id, col(StageRow.reminded_at).is_(None))
+            .values(reminded_at=now),
+        )
+        if claimed != 1:
+            return 0
+        scored = await session.execute(
+            select(col(ScoreRow.juror_id), col(ScoreRow.entry_id)).where(col(ScoreRow.stage_id) == stage_id)
+        )
+        progress = stage_progress(
+            await assignment_of(session, stage_id), ((str(j), str(e)) for j, e in scored)
+        )
+        for line in progress.jurors:
+            if not line.missing:
+                continue
+            juror = await session.get(JurorRow, uuid.UUID(line.juror_id))
+            assert juror is not None
+            await runtime.outbox.add(
+                session,
+                JurorReminderDue(
+                    contest_id=row.contest_id,
+                    stage_id=stage_id,
+                    stage_name=row.name,
+                    juror_id=juror.id,
+                    juror_name=juror.name,
+                    juror_email=juror.email,
+                    deadline=deadline,
+                    missing_entry_ids=[uuid.UUID(e) for e in line.missing],
+                    language=juror.language,
+                ),
+                contest_id=row.contest_id,
+            )
+        return len(progress.jurors_to_remind)
+
+
+def reminder_loop(runtime: ServiceRuntime, lead: timedelta, interval_s: float):
+    """A worker background loop: look for due reminders every `interval_s` until stopped."""
+
+    async def run(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await send_due_reminders(runtime, lead)
+            except Exception:  # a database hiccup must not stop the worker; try again next round
+                log.exception("reminders.failed")
+            await sleep_or_stop(stop, interval_s)
+
+    return run
