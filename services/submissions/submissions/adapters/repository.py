@@ -1,0 +1,229 @@
+"""The SQL repository of contests, entries, attachments and idempotency keys, inside one session."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..domain.contest import Contest, ContestStatus
+from ..domain.entry import Entry, EntryStatus
+from .rows import (
+    author_key_rows,
+    author_rows,
+    contest_to_row,
+    entry_to_row,
+    row_to_contest,
+    row_to_entry,
+    utc,
+)
+from .search import like_pattern, search_terms
+from .tables import (
+    AttachmentRow,
+    ContestRow,
+    EntryAuthorKeyRow,
+    EntryAuthorRow,
+    EntryRow,
+    IdempotencyKeyRow,
+)
+
+
+ENTRY_CHANGEABLE_COLUMNS = (
+    "revision",
+    "status",
+    "nomination_code",
+    "title",
+    "content",
+    "search_document",
+    "updated_at",
+    "withdrawn_at",
+    "withdrawal_reason",
+)
+ENTRY_STATUSES = frozenset(s.value for s in EntryStatus)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFilter:
+    """What an organiser narrows the list of a contest's entries by; None means any."""
+
+    nomination_code: str | None = None
+    territory_code: str | None = None
+    status: str | None = None
+    query: str | None = None
+
+
+class SqlRepository:
+    """Reads and writes the submissions tables through the caller's session (and transaction)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- contests --------------------------------------------------------------------------------
+
+    async def add_contest(self, contest: Contest, now: datetime) -> None:
+        self.session.add(contest_to_row(contest, now))
+        await self.session.flush()
+
+    async def get_contest(self, contest_id: uuid.UUID, *, share_lock: bool = False) -> Contest | None:
+        """The contest; with `share_lock` (PostgreSQL) closing it waits until this transaction ends."""
+        row = await self.session.get(
+            ContestRow, contest_id, with_for_update={"read": True} if share_lock else None
+        )
+        return row_to_contest(row) if row else None
+
+    async def list_contests(self, *, published_only: bool) -> list[Contest]:
+        statement = select(ContestRow).order_by(ContestRow.created_at, ContestRow.id)  # type: ignore[arg-type]
+        if published_only:
+            statement = statement.where(ContestRow.status != ContestStatus.DRAFT.value)
+        return [row_to_contest(row) for row in (await self.session.scalars(statement)).all()]
+
+    async def change_contest_status(self, contest: Contest, *, expected: ContestStatus) -> bool:
+        """Store the contest's new status only if it is still `expected`: one racer wins, others see False."""
+        result = await self.session.execute(
+            update(ContestRow)
+            .where(ContestRow.id == contest.id, ContestRow.status == expected.value)  # type: ignore[arg-type]
+            .values(
+                status=contest.status.value,
+                published_at=utc(contest.published_at),
+                submissions_closed_at=utc(contest.submissions_closed_at),
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def contests_due(self, now: datetime) -> list[uuid.UUID]:
+        """Published contests whose deadline has come."""
+        statement = select(ContestRow.id).where(
+            ContestRow.status == ContestStatus.PUBLISHED.value,  # type: ignore[arg-type]
+            ContestRow.closes_at <= utc(now),  # type: ignore[arg-type,operator]
+        )
+        return list((await self.session.scalars(statement)).all())
+
+    # --- entries ---------------------------------------------------------------------------------
+
+    async def add_entry(self, entry: Entry) -> None:
+        self.session.add(entry_to_row(entry))
+        self.session.add_all(author_rows(entry))
+        self.session.add_all(author_key_rows(entry))
+        await self.session.flush()
+
+    async def save_entry(self, entry: Entry, *, previous_revision: int) -> bool:
+        """Store the entry's next revision unless another change got there first (then False)."""
+        values = {
+            name: getattr(entry_to_row(entry), name)
+            for name in ENTRY_CHANGEABLE_COLUMNS
+        }
+        result = await self.session.execute(
+            update(EntryRow)
+            .where(EntryRow.id == entry.id, EntryRow.revision == previous_revision)  # type: ignore[arg-type]
+            .values(**values)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        await self.session.execute(delete(EntryAuthorRow).where(EntryAuthorRow.entry_id == entry.id))  # type: ignore[arg-type]
+        await self.session.execute(
+            delete(EntryAuthorKeyRow).where(EntryAuthorKeyRow.entry_id == entry.id)  # type: ignore[arg-type]
+        )
+        self.session.add_all(author_rows(entry))
+        self.session.add_all(author_key_rows(entry))
+        await self.session.flush()
+        return True
+
+    async def get_entry(self, entry_id: uuid.UUID) -> Entry | None:
+        row = await self.get_entry_row(entry_id)
+        return row_to_entry(row) if row else None
+
+    async def get_entry_row(self, entry_id: uuid.UUID) -> EntryRow | None:
+        return await self.session.get(EntryRow, entry_id)
+
+    async def entries_sharing_authors(self, contest_id: uuid.UUID, keys: Iterable[str]) -> list[Entry]:
+        """The contest's entries with an author key in `keys`: all a duplicate or limit check needs."""
+        ids = (
+            select(EntryAuthorKeyRow.entry_id)
+            .where(EntryAuthorKeyRow.contest_id == contest_id, EntryAuthorKeyRow.key.in_(sorted(keys)))  # type: ignore[arg-type,attr-defined]
+            .distinct()
+        )
+        rows = await self.session.scalars(select(EntryRow).where(EntryRow.id.in_(ids)))  # type: ignore[attr-defined]
+        return [row_to_entry(row) for row in rows.all()]
+
+    async def all_entry_rows(self, contest_id: uuid.UUID) -> list[EntryRow]:
+        statement = (
+            select(EntryRow)
+            .where(EntryRow.contest_id == contest_id)  # type: ignore[arg-type]
+            .order_by(EntryRow.submitted_at, EntryRow.id)  # type: ignore[arg-type]
+        )
+        return list((await self.session.scalars(statement)).all())
+
+    async def find_entry_rows(
+        self, contest_id: uuid.UUID, where: EntryFilter, *, offset: int, limit: int
+    ) -> tuple[list[EntryRow], int]:
+        """One page of the contest's entries matching `where`, oldest first, and how many match in all."""
+        conditions = [EntryRow.contest_id == contest_id, *_conditions(where)]
+        total = await self.session.scalar(select(func.count()).select_from(EntryRow).where(*conditions))
+        statement = (
+            select(EntryRow)
+            .where(*conditions)
+            .order_by(EntryRow.submitted_at, EntryRow.id)  # type: ignore[arg-type]
+            .offset(offset)
+            .limit(limit)
+        )
+        return list((await self.session.scalars(statement)).all()), int(total or 0)
+
+    async def entry_rows_by_id(self, entry_ids: Iterable[uuid.UUID]) -> list[EntryRow]:
+        ids = list(entry_ids)
+        if not ids:
+            return []
+        return list((await self.session.scalars(select(EntryRow).where(EntryRow.id.in_(ids)))).all())  # type: ignore[attr-defined]
+
+    # --- attachments -----------------------------------------------------------------------------
+
+    async def add_attachment(self, row: AttachmentRow) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def attachments(self, contest_id: uuid.UUID, keys: Iterable[str]) -> dict[str, AttachmentRow]:
+        statement = select(AttachmentRow).where(
+            AttachmentRow.contest_id == contest_id,  # type: ignore[arg-type]
+            AttachmentRow.key.in_(sorted(set(keys))),  # type: ignore[attr-defined]
+        )
+        return {row.key: row for row in (await self.session.scalars(statement)).all()}
+
+    # --- idempotency -----------------------------------------------------------------------------
+
+    async def idempotent_response(self, scope: str, key: str) -> IdempotencyKeyRow | None:
+        statement = select(IdempotencyKeyRow).where(
+            and_(IdempotencyKeyRow.scope == scope, IdempotencyKeyRow.key == key)  # type: ignore[arg-type]
+        )
+        return (await self.session.scalars(statement)).first()
+
+    async def remember_response(self, row: IdempotencyKeyRow) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    async def forget_responses_before(self, cutoff: datetime) -> int:
+        result = await self.session.execute(
+            delete(IdempotencyKeyRow).where(IdempotencyKeyRow.created_at < cutoff)  # type: ignore[arg-type]
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _conditions(where: EntryFilter) -> list[object]:
+    conditions: list[object] = []
+    if where.nomination_code:
+        conditions.append(EntryRow.nomination_code == where.nomination_code)
+    if where.status in ENTRY_STATUSES:
+        conditions.append(EntryRow.status == where.status)
+    elif where.status:
+        conditions.append(EntryRow.progress == where.status)
+    if where.territory_code:
+        conditions.append(
+            EntryRow.id.in_(  # type: ignore[attr-defined]
+                select(EntryAuthorRow.entry_id).where(EntryAuthorRow.territory_code == where.territory_code)  # type: ignore[arg-type]
+            )
+        )
+    for term in search_terms(where.query or ""):
+        conditions.append(EntryRow.search_document.like(like_pattern(term), escape="\\"))  # type: ignore[attr-defined]
+    return conditions

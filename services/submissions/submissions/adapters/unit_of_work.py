@@ -1,0 +1,33 @@
+"""The SQL unit of work: one session, one transaction, the outbox written inside it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from kaleidoscope_shared.bus.outbox import Outbox
+from kaleidoscope_shared.contracts import Event
+from kaleidoscope_shared.db import SessionFactory
+
+from .repository import SqlRepository
+
+
+class SqlUnitOfWork:
+    def __init__(self, repository: SqlRepository, outbox: Outbox) -> None:
+        self.repository = repository
+        self._outbox = outbox
+
+    async def emit(self, event: Event, *, contest_id: uuid.UUID) -> None:
+        await self._outbox.add(self.repository.session, event, contest_id=contest_id)
+
+
+def sql_unit_of_work(sessions: SessionFactory, outbox: Outbox):  # type: ignore[no-untyped-def]
+    """A factory of units of work: `async with unit_of_work() as uow:` commits on a clean exit."""
+
+    @asynccontextmanager
+    async def unit_of_work() -> AsyncIterator[SqlUnitOfWork]:
+        async with sessions() as session, session.begin():
+            yield SqlUnitOfWork(SqlRepository(session), outbox)
+
+    return unit_of_work
