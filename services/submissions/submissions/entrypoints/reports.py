@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from ..adapters.export import export_rows, rows_to_csv, rows_to_xlsx
 from ..adapters.repository import EntryFilter
-from ..domain.contest import ContestStatus
+from ..domain.contest import ContestStatus, TerritoryKind
 from ..domain.statistics import ContestStatistics
 from ..service_layer import contests as use_cases
 from ..service_layer.errors import ResultsNotAnnounced
@@ -34,6 +34,7 @@ class StatisticsView(BaseModel):
     entries_by_territory: dict[str, int]
     territories_by_kind: dict[str, int]
     summary_ru: str
+    summary_en: str
 
     @classmethod
     def of(cls, stats: ContestStatistics) -> StatisticsView:
@@ -43,6 +44,7 @@ class StatisticsView(BaseModel):
             entries_by_territory=stats.entries_by_territory,
             territories_by_kind={kind.value: n for kind, n in stats.territories_by_kind.items()},
             summary_ru=stats.summary_ru(),
+            summary_en=_summary_en(stats),
         )
 
 
@@ -144,6 +146,18 @@ def _public(contest, entry: EntryView) -> PublicEntry:  # type: ignore[no-untype
         progress=entry.progress,
         place=entry.progress_detail.get("place"),
     )
+
+
+def _summary_en(stats: ContestStatistics) -> str:
+    """E.g. "34 entries from 10 city districts and 9 municipal districts"."""
+
+    def counted(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    kinds = {TerritoryKind.CITY_DISTRICT: "city district", TerritoryKind.MUNICIPAL_DISTRICT: "municipal district"}
+    places = " and ".join(counted(n, kinds[kind]) for kind, n in stats.territories_by_kind.items() if n)
+    entries = f"{stats.entry_count} {'entry' if stats.entry_count == 1 else 'entries'}"
+    return f"{entries} from {places}" if places else entries
 
 
 def _download(body: bytes, media_type: str, filename: str) -> Response:
