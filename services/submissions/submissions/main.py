@@ -31,7 +31,7 @@ def create_app(settings: SubmissionsSettings | None = None, *, clock: Clock | No
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(
-        MaxBodySizeMiddleware,  # type: ignore[arg-type]
+        MaxBodySizeMiddleware,
         max_bytes=settings.max_request_bytes,
         applies_to=path_prefixes("/contests/", "/entries/"),
     )

@@ -26,7 +26,9 @@ class CountedBody:
             yield self.chunk
 
 
-async def upload(client: httpx.AsyncClient, contest_id: str, content: object, **headers: str) -> httpx.Response:
+async def upload(
+    client: httpx.AsyncClient, contest_id: str, content: object, **headers: str
+) -> httpx.Response:
     return await client.post(
         f"/contests/{contest_id}/attachments",
         params={"filename": "практика.pdf"},

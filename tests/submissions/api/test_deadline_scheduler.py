@@ -36,7 +36,9 @@ async def test_three_workers_close_a_due_contest_once_and_emit_one_submissions_c
 ) -> None:
     entry = await submitted(client, contest_id)
     withdrawn = await submitted(client, contest_id, title="Отозванная")
-    await client.request("DELETE", f"/entries/{withdrawn['id']}", json={"reason": "x"}, headers=bearer(withdrawn["token"]))
+    await client.request(
+        "DELETE", f"/entries/{withdrawn['id']}", json={"reason": "x"}, headers=bearer(withdrawn["token"])
+    )
     fast = settings.model_copy(update={"deadline_check_interval_s": 0.02, "create_tables": False})
     stop = asyncio.Event()
     workers = [asyncio.create_task(worker(fast, stop, clock=clock)) for _ in range(3)]
@@ -72,7 +74,9 @@ async def test_schedulers_racing_on_separate_connections_close_the_contest_exact
     assert sum(len(closures) for closures in results) == 1
     async with app.state.submissions.runtime.engine.connect() as connection:
         outbox = app.state.submissions.runtime.tables.outbox
-        rows = (await connection.execute(outbox.select().where(outbox.c.stream.like("%submissions-closed%")))).all()
+        rows = (
+            await connection.execute(outbox.select().where(outbox.c.stream.like("%submissions-closed%")))
+        ).all()
     assert len(rows) == 1
 
 

@@ -73,7 +73,9 @@ async def test_a_refused_change_emits_nothing(
     app: FastAPI, client: httpx.AsyncClient, contest_id: str, redis: Redis, namespace: str
 ) -> None:
     receipt = await submitted(client, contest_id)
-    await client.patch(f"/entries/{receipt['id']}", json={"nomination_code": "nope"}, headers=bearer(receipt["token"]))
+    await client.patch(
+        f"/entries/{receipt['id']}", json={"nomination_code": "nope"}, headers=bearer(receipt["token"])
+    )
     await client.patch(f"/entries/{receipt['id']}", json={"title": "чужое"}, headers=bearer("wrong"))
     await relay_everything(app)
     assert len(await read_stream(redis, namespace, EntrySubmitted)) == 1

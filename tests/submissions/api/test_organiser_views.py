@@ -113,7 +113,9 @@ async def test_search_finds_words_of_the_title_and_authors_whatever_their_case_a
 ) -> None:
     await fill(client, contest_id, clock)
     assert titles(await listed(client, contest_id, q="ЕЛКА")) == ["Ёлка желаний"]
-    assert titles(await listed(client, contest_id, q="петрова красная")) == ["Красная книга Чебулинского района"]
+    assert titles(await listed(client, contest_id, q="петрова красная")) == [
+        "Красная книга Чебулинского района"
+    ]
     assert titles(await listed(client, contest_id, q="ИВАНОВ пётр")) == ["=SUM(A1:A9)"]
     assert titles(await listed(client, contest_id, q="100%_")) == []
 
@@ -127,7 +129,9 @@ async def test_exports_neutralise_formulas_in_csv_and_keep_text_as_text_in_xlsx(
     text = csv.content.decode("utf-8-sig")
     assert "'=SUM(A1:A9)" in text and "Рюкзачок знаний" in text
     assert len(text.strip().splitlines()) == 6
-    xlsx = await client.get(f"/contests/{contest_id}/export.xlsx", params={"language": "en"}, headers=ORGANISER)
+    xlsx = await client.get(
+        f"/contests/{contest_id}/export.xlsx", params={"language": "en"}, headers=ORGANISER
+    )
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))

@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from kaleidoscope_shared.contracts import Envelope, EntryResult, Event, Placement, StageClosed, WinnerDeclared
+from kaleidoscope_shared.contracts import EntryResult, Envelope, Event, Placement, StageClosed, WinnerDeclared
 from kaleidoscope_shared.worker import build_consumer
 from submissions.entrypoints.bus import HANDLERS
 
@@ -91,8 +91,12 @@ async def test_entries_advance_lose_and_win_whatever_order_and_however_often_eve
 ) -> None:
     winner_a = await submitted(client, contest_id)
     winner_b = await submitted(client, contest_id, nomination_code="idea-generator", title="Ёлка желаний")
-    finalist = await submitted(client, contest_id, title="Вместе", authors=[author(full_name="Кузнецова А.", email=None)])
-    dropped = await submitted(client, contest_id, title="Третья", authors=[author(full_name="Петрова М.", email=None)])
+    finalist = await submitted(
+        client, contest_id, title="Вместе", authors=[author(full_name="Кузнецова А.", email=None)]
+    )
+    dropped = await submitted(
+        client, contest_id, title="Третья", authors=[author(full_name="Петрова М.", email=None)]
+    )
     assert (await client.get(f"/contests/{contest_id}/results")).status_code == 409
     await client.post(f"/contests/{contest_id}/close", headers=ORGANISER)
 
@@ -129,5 +133,7 @@ async def test_entries_advance_lose_and_win_whatever_order_and_however_often_eve
     }
     assert "email" not in str(public) and "phone" not in str(public)
     assert (await progress(client, winner_b))[0] == "winner"
-    winners = await client.get(f"/contests/{contest_id}/entries", params={"status": "winner"}, headers=ORGANISER)
+    winners = await client.get(
+        f"/contests/{contest_id}/entries", params={"status": "winner"}, headers=ORGANISER
+    )
     assert winners.json()["total"] == 2

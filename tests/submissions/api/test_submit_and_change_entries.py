@@ -87,7 +87,9 @@ async def test_a_nomination_or_territory_outside_the_contest_is_422_listing_the_
     assert territory.json()["allowed_codes"] == ["belovo-city", "chebulinsky-district"]
 
 
-async def test_unknown_fields_and_an_invalid_email_are_422(client: httpx.AsyncClient, contest_id: str) -> None:
+async def test_unknown_fields_and_an_invalid_email_are_422(
+    client: httpx.AsyncClient, contest_id: str
+) -> None:
     unknown = await submit(client, contest_id, favourite_colour="blue")
     unknown_in_author = await submit(client, contest_id, authors=[{**author(), "age": 40}])
     email = await submit(client, contest_id, authors=[author(email="not-an-address")])
@@ -105,7 +107,10 @@ async def test_a_second_identical_entry_is_409_pointing_to_the_first(
 ) -> None:
     first = await submitted(client, contest_id)
     same = await submit(
-        client, contest_id, title="  «РЮКЗАЧОК   знаний»! ", authors=[author(email="O.Zavodisker@example.org")]
+        client,
+        contest_id,
+        title="  «РЮКЗАЧОК   знаний»! ",
+        authors=[author(email="O.Zavodisker@example.org")],
     )
     assert same.status_code == 409
     assert same.json()["existing_entry_id"] == first["id"]
@@ -113,7 +118,9 @@ async def test_a_second_identical_entry_is_409_pointing_to_the_first(
     assert other_author.status_code == 201
 
 
-async def test_text_is_stored_as_given_and_escaped_on_output(client: httpx.AsyncClient, contest_id: str) -> None:
+async def test_text_is_stored_as_given_and_escaped_on_output(
+    client: httpx.AsyncClient, contest_id: str
+) -> None:
     title = '=HYPERLINK("http://evil") <script>alert(1)</script> & «кавычки»'
     receipt = await submitted(client, contest_id, title=title)
     shown = await client.get(f"/entries/{receipt['id']}", headers=bearer(receipt["token"]))

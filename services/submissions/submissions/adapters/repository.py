@@ -9,6 +9,8 @@ from datetime import datetime
 
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from ..domain.contest import Contest, ContestStatus
 from ..domain.entry import Entry, EntryStatus
@@ -30,7 +32,6 @@ from .tables import (
     EntryRow,
     IdempotencyKeyRow,
 )
-
 
 ENTRY_CHANGEABLE_COLUMNS = (
     "revision",
@@ -76,16 +77,16 @@ class SqlRepository:
         return row_to_contest(row) if row else None
 
     async def list_contests(self, *, published_only: bool) -> list[Contest]:
-        statement = select(ContestRow).order_by(ContestRow.created_at, ContestRow.id)  # type: ignore[arg-type]
+        statement = select(ContestRow).order_by(col(ContestRow.created_at), col(ContestRow.id))
         if published_only:
-            statement = statement.where(ContestRow.status != ContestStatus.DRAFT.value)
+            statement = statement.where(col(ContestRow.status) != ContestStatus.DRAFT.value)
         return [row_to_contest(row) for row in (await self.session.scalars(statement)).all()]
 
     async def change_contest_status(self, contest: Contest, *, expected: ContestStatus) -> bool:
         """Store the contest's new status only if it is still `expected`: one racer wins, others see False."""
         result = await self.session.execute(
             update(ContestRow)
-            .where(ContestRow.id == contest.id, ContestRow.status == expected.value)  # type: ignore[arg-type]
+            .where(col(ContestRow.id) == contest.id, col(ContestRow.status) == expected.value)
             .values(
                 status=contest.status.value,
                 published_at=utc(contest.published_at),
@@ -96,9 +97,9 @@ class SqlRepository:
 
     async def contests_due(self, now: datetime) -> list[uuid.UUID]:
         """Published contests whose deadline has come."""
-        statement = select(ContestRow.id).where(
-            ContestRow.status == ContestStatus.PUBLISHED.value,  # type: ignore[arg-type]
-            ContestRow.closes_at <= utc(now),  # type: ignore[arg-type,operator]
+        statement = select(col(ContestRow.id)).where(
+            col(ContestRow.status) == ContestStatus.PUBLISHED.value,
+            col(ContestRow.closes_at) <= utc(now),
         )
         return list((await self.session.scalars(statement)).all())
 
@@ -112,20 +113,17 @@ class SqlRepository:
 
     async def save_entry(self, entry: Entry, *, previous_revision: int) -> bool:
         """Store the entry's next revision unless another change got there first (then False)."""
-        values = {
-            name: getattr(entry_to_row(entry), name)
-            for name in ENTRY_CHANGEABLE_COLUMNS
-        }
+        values = {name: getattr(entry_to_row(entry), name) for name in ENTRY_CHANGEABLE_COLUMNS}
         result = await self.session.execute(
             update(EntryRow)
-            .where(EntryRow.id == entry.id, EntryRow.revision == previous_revision)  # type: ignore[arg-type]
+            .where(col(EntryRow.id) == entry.id, col(EntryRow.revision) == previous_revision)
             .values(**values)
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             return False
-        await self.session.execute(delete(EntryAuthorRow).where(EntryAuthorRow.entry_id == entry.id))  # type: ignore[arg-type]
+        await self.session.execute(delete(EntryAuthorRow).where(col(EntryAuthorRow.entry_id) == entry.id))
         await self.session.execute(
-            delete(EntryAuthorKeyRow).where(EntryAuthorKeyRow.entry_id == entry.id)  # type: ignore[arg-type]
+            delete(EntryAuthorKeyRow).where(col(EntryAuthorKeyRow.entry_id) == entry.id)
         )
         self.session.add_all(author_rows(entry))
         self.session.add_all(author_key_rows(entry))
@@ -142,18 +140,20 @@ class SqlRepository:
     async def entries_sharing_authors(self, contest_id: uuid.UUID, keys: Iterable[str]) -> list[Entry]:
         """The contest's entries with an author key in `keys`: all a duplicate or limit check needs."""
         ids = (
-            select(EntryAuthorKeyRow.entry_id)
-            .where(EntryAuthorKeyRow.contest_id == contest_id, EntryAuthorKeyRow.key.in_(sorted(keys)))  # type: ignore[arg-type,attr-defined]
+            select(col(EntryAuthorKeyRow.entry_id))
+            .where(
+                col(EntryAuthorKeyRow.contest_id) == contest_id, col(EntryAuthorKeyRow.key).in_(sorted(keys))
+            )
             .distinct()
         )
-        rows = await self.session.scalars(select(EntryRow).where(EntryRow.id.in_(ids)))  # type: ignore[attr-defined]
+        rows = await self.session.scalars(select(EntryRow).where(col(EntryRow.id).in_(ids)))
         return [row_to_entry(row) for row in rows.all()]
 
     async def all_entry_rows(self, contest_id: uuid.UUID) -> list[EntryRow]:
         statement = (
             select(EntryRow)
-            .where(EntryRow.contest_id == contest_id)  # type: ignore[arg-type]
-            .order_by(EntryRow.submitted_at, EntryRow.id)  # type: ignore[arg-type]
+            .where(col(EntryRow.contest_id) == contest_id)
+            .order_by(col(EntryRow.submitted_at), col(EntryRow.id))
         )
         return list((await self.session.scalars(statement)).all())
 
@@ -161,12 +161,12 @@ class SqlRepository:
         self, contest_id: uuid.UUID, where: EntryFilter, *, offset: int, limit: int
     ) -> tuple[list[EntryRow], int]:
         """One page of the contest's entries matching `where`, oldest first, and how many match in all."""
-        conditions = [EntryRow.contest_id == contest_id, *_conditions(where)]
+        conditions = [col(EntryRow.contest_id) == contest_id, *_conditions(where)]
         total = await self.session.scalar(select(func.count()).select_from(EntryRow).where(*conditions))
         statement = (
             select(EntryRow)
             .where(*conditions)
-            .order_by(EntryRow.submitted_at, EntryRow.id)  # type: ignore[arg-type]
+            .order_by(col(EntryRow.submitted_at), col(EntryRow.id))
             .offset(offset)
             .limit(limit)
         )
@@ -176,7 +176,7 @@ class SqlRepository:
         ids = list(entry_ids)
         if not ids:
             return []
-        return list((await self.session.scalars(select(EntryRow).where(EntryRow.id.in_(ids)))).all())  # type: ignore[attr-defined]
+        return list((await self.session.scalars(select(EntryRow).where(col(EntryRow.id).in_(ids)))).all())
 
     # --- attachments -----------------------------------------------------------------------------
 
@@ -186,8 +186,8 @@ class SqlRepository:
 
     async def attachments(self, contest_id: uuid.UUID, keys: Iterable[str]) -> dict[str, AttachmentRow]:
         statement = select(AttachmentRow).where(
-            AttachmentRow.contest_id == contest_id,  # type: ignore[arg-type]
-            AttachmentRow.key.in_(sorted(set(keys))),  # type: ignore[attr-defined]
+            col(AttachmentRow.contest_id) == contest_id,
+            col(AttachmentRow.key).in_(sorted(set(keys))),
         )
         return {row.key: row for row in (await self.session.scalars(statement)).all()}
 
@@ -195,7 +195,7 @@ class SqlRepository:
 
     async def idempotent_response(self, scope: str, key: str) -> IdempotencyKeyRow | None:
         statement = select(IdempotencyKeyRow).where(
-            and_(IdempotencyKeyRow.scope == scope, IdempotencyKeyRow.key == key)  # type: ignore[arg-type]
+            and_(col(IdempotencyKeyRow.scope) == scope, col(IdempotencyKeyRow.key) == key)
         )
         return (await self.session.scalars(statement)).first()
 
@@ -205,25 +205,27 @@ class SqlRepository:
 
     async def forget_responses_before(self, cutoff: datetime) -> int:
         result = await self.session.execute(
-            delete(IdempotencyKeyRow).where(IdempotencyKeyRow.created_at < cutoff)  # type: ignore[arg-type]
+            delete(IdempotencyKeyRow).where(col(IdempotencyKeyRow.created_at) < cutoff)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _conditions(where: EntryFilter) -> list[object]:
-    conditions: list[object] = []
+def _conditions(where: EntryFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if where.nomination_code:
-        conditions.append(EntryRow.nomination_code == where.nomination_code)
+        conditions.append(col(EntryRow.nomination_code) == where.nomination_code)
     if where.status in ENTRY_STATUSES:
-        conditions.append(EntryRow.status == where.status)
+        conditions.append(col(EntryRow.status) == where.status)
     elif where.status:
-        conditions.append(EntryRow.progress == where.status)
+        conditions.append(col(EntryRow.progress) == where.status)
     if where.territory_code:
         conditions.append(
-            EntryRow.id.in_(  # type: ignore[attr-defined]
-                select(EntryAuthorRow.entry_id).where(EntryAuthorRow.territory_code == where.territory_code)  # type: ignore[arg-type]
+            col(EntryRow.id).in_(
+                select(col(EntryAuthorRow.entry_id)).where(
+                    col(EntryAuthorRow.territory_code) == where.territory_code
+                )
             )
         )
     for term in search_terms(where.query or ""):
-        conditions.append(EntryRow.search_document.like(like_pattern(term), escape="\\"))  # type: ignore[attr-defined]
+        conditions.append(col(EntryRow.search_document).like(like_pattern(term), escape="\\"))
     return conditions

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 
 from ..domain.contest import Contest
 from ..domain.entry import Entry, EntryContent
@@ -17,6 +18,10 @@ def aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
+@overload
+def utc(value: datetime) -> datetime: ...
+@overload
+def utc(value: None) -> None: ...
 def utc(value: datetime | None) -> datetime | None:
     """Stored datetimes are in UTC: SQLite keeps a datetime's wall clock and drops its offset."""
     return value.astimezone(UTC) if value is not None else None

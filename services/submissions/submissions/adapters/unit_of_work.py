@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from kaleidoscope_shared.bus.outbox import Outbox
 from kaleidoscope_shared.contracts import Event
@@ -22,7 +22,9 @@ class SqlUnitOfWork:
         await self._outbox.add(self.repository.session, event, contest_id=contest_id)
 
 
-def sql_unit_of_work(sessions: SessionFactory, outbox: Outbox):  # type: ignore[no-untyped-def]
+def sql_unit_of_work(
+    sessions: SessionFactory, outbox: Outbox
+) -> Callable[[], AbstractAsyncContextManager[SqlUnitOfWork]]:
     """A factory of units of work: `async with unit_of_work() as uow:` commits on a clean exit."""
 
     @asynccontextmanager

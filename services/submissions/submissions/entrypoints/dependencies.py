@@ -13,11 +13,11 @@ from ..settings import SubmissionsSettings
 
 
 def get_context(request: Request) -> SubmissionsContext:
-    return request.app.state.submissions.context  # type: ignore[no-any-return]
+    return request.app.state.submissions.context
 
 
 def get_settings(request: Request) -> SubmissionsSettings:
-    return request.app.state.submissions.settings  # type: ignore[no-any-return]
+    return request.app.state.submissions.settings
 
 
 ContextDep = Annotated[SubmissionsContext, Depends(get_context)]

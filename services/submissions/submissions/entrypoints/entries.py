@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import quote
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
@@ -114,5 +114,7 @@ async def download_attachment(
     return StreamingResponse(
         chunks,
         media_type=attachment.media_type,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename, safe='')}"},
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename, safe='')}"
+        },
     )

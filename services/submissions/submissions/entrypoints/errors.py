@@ -27,7 +27,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(
             422,
             "The request is not valid",
-            "; ".join(e["message"] for e in errors),
+            "; ".join(str(e["message"]) for e in errors),
             instance=request.url.path,
             errors=errors,
         )

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from ..adapters.export import export_rows, rows_to_csv, rows_to_xlsx
 from ..adapters.repository import EntryFilter
-from ..domain.contest import ContestStatus, TerritoryKind
+from ..domain.contest import Contest, ContestStatus, TerritoryKind
 from ..domain.statistics import ContestStatistics
 from ..service_layer import contests as use_cases
 from ..service_layer.errors import ResultsNotAnnounced
@@ -86,9 +86,7 @@ async def list_entries(
     return EntryPage(items=items, total=total, offset=offset, limit=limit)
 
 
-@router.get(
-    "/contests/{contest_id}/statistics", response_model=StatisticsView, dependencies=ORGANISER_ONLY
-)
+@router.get("/contests/{contest_id}/statistics", response_model=StatisticsView, dependencies=ORGANISER_ONLY)
 async def contest_statistics(contest_id: uuid.UUID, ctx: ContextDep) -> StatisticsView:
     """Entries by nomination and by territory, and how many territories of each kind took part
     (organisers only); `summary_ru` is the sentence a report quotes."""
@@ -128,7 +126,7 @@ async def public_results(contest_id: uuid.UUID, ctx: ContextDep) -> list[PublicE
     return [_public(contest, entry) for entry in page]
 
 
-def _public(contest, entry: EntryView) -> PublicEntry:  # type: ignore[no-untyped-def]
+def _public(contest: Contest, entry: EntryView) -> PublicEntry:
     nomination = contest.nomination(entry.content.nomination_code)
     return PublicEntry(
         id=entry.id,
@@ -154,7 +152,10 @@ def _summary_en(stats: ContestStatistics) -> str:
     def counted(n: int, word: str) -> str:
         return f"{n} {word}{'' if n == 1 else 's'}"
 
-    kinds = {TerritoryKind.CITY_DISTRICT: "city district", TerritoryKind.MUNICIPAL_DISTRICT: "municipal district"}
+    kinds = {
+        TerritoryKind.CITY_DISTRICT: "city district",
+        TerritoryKind.MUNICIPAL_DISTRICT: "municipal district",
+    }
     places = " and ".join(counted(n, kinds[kind]) for kind, n in stats.territories_by_kind.items() if n)
     entries = f"{stats.entry_count} {'entry' if stats.entry_count == 1 else 'entries'}"
     return f"{entries} from {places}" if places else entries

@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 
 from kaleidoscope_shared.observability.logging import get_logger
 
-from ..service_layer.context import SubmissionsContext
 from ..service_layer.contests import close_due_submissions
+from ..service_layer.context import SubmissionsContext
 
 log = get_logger(__name__)
 

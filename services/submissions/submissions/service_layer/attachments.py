@@ -16,8 +16,8 @@ from ..domain.clock import now_utc
 from ..domain.entry import AttachmentRef
 from ..domain.errors import AttachmentTooLarge
 from ..domain.rules import check_window_open
-from .context import SubmissionsContext
 from .contests import get_contest
+from .context import SubmissionsContext
 
 SPOOL_IN_MEMORY_BYTES = 1024 * 1024
 
