@@ -67,18 +67,22 @@ def bare_app() -> Any:
 # --- the load generator (run in its own process) --------------------------------------------------
 
 
+RUN = uuid.uuid4().hex[:8]
+"""Tells this load process's entries from the last one's: the same title and author would be a duplicate."""
+
+
 def entry_body(worker: int, number: int) -> dict[str, Any]:
     return {
         "nomination_code": "service-guide",
-        "title": f"Практика {worker}-{number}",
+        "title": f"Практика {RUN}-{worker}-{number}",
         "annotation": "Тематические рюкзаки с книгами, играми и заданиями для семейного чтения.",
         "authors": [
             {
-                "full_name": f"Автор {worker}-{number}",
+                "full_name": f"Автор {RUN}-{worker}-{number}",
                 "position": "ведущий библиотекарь",
                 "library": "Центральная детская библиотека",
                 "territory_code": "belovo-city",
-                "email": f"author{worker}x{number}@example.org",
+                "email": f"author-{RUN}-{worker}-{number}@example.org",
             }
         ],
         "consent_to_personal_data": True,
@@ -113,7 +117,9 @@ async def generate_load(url: str, seconds: float, concurrency: int) -> dict[str,
         "errors": errors,
         "rate": len(latencies) / elapsed,
         "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else None,
-        "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else None,
+        "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        if latencies
+        else None,
     }
 
 
@@ -152,7 +158,9 @@ def open_contest(base_url: str) -> str:
     contest = {
         "title": "Bench contest",
         "nominations": [{"code": "service-guide", "title": "Сервис гид"}],
-        "territories": [{"code": "belovo-city", "name": "Беловский городской округ", "kind": "city_district"}],
+        "territories": [
+            {"code": "belovo-city", "name": "Беловский городской округ", "kind": "city_district"}
+        ],
         "window": {
             "opens_at": (now - timedelta(hours=1)).isoformat(),
             "closes_at": (now + timedelta(days=1)).isoformat(),
@@ -180,7 +188,10 @@ def report(bare: list[dict[str, Any]], service: list[dict[str, Any]], args: argp
         "| app | requests/s (median) | p50 ms | p99 ms | errors | rounds |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for name, rounds in (("bare FastAPI, 1 SQLite insert", bare), ("submissions POST entry + outbox", service)):
+    for name, rounds in (
+        ("bare FastAPI, 1 SQLite insert", bare),
+        ("submissions POST entry + outbox", service),
+    ):
         rows.append(
             f"| {name} | {median(rounds, 'rate'):.0f} | {median(rounds, 'p50_ms'):.1f} | "
             f"{median(rounds, 'p99_ms'):.1f} | {sum(r['errors'] for r in rounds)} | {len(rounds)} |"

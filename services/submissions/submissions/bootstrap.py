@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from kaleidoscope_shared.db import is_postgresql
 from kaleidoscope_shared.runtime import ServiceRuntime
 
 from .adapters.storage import LocalDiskStorage
@@ -29,7 +30,9 @@ def bootstrap(settings: SubmissionsSettings | None = None, *, clock: Clock | Non
     runtime = ServiceRuntime.build(settings, METADATA)
     storage_root = Path(settings.attachments_dir or Path(settings.data_dir) / "attachments")
     context = SubmissionsContext(
-        unit_of_work=sql_unit_of_work(runtime.sessions, runtime.outbox),
+        unit_of_work=sql_unit_of_work(
+            runtime.sessions, runtime.outbox, one_at_a_time=not is_postgresql(runtime.engine)
+        ),
         clock=clock or SystemClock(),
         storage=LocalDiskStorage(storage_root),
         public_base_url=settings.public_base_url,

@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import Table, and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from ..domain.contest import Contest, ContestStatus
 from ..domain.entry import Entry, EntryStatus
@@ -106,10 +107,15 @@ class SqlRepository:
     # --- entries ---------------------------------------------------------------------------------
 
     async def add_entry(self, entry: Entry) -> None:
-        self.session.add(entry_to_row(entry))
-        self.session.add_all(author_rows(entry))
-        self.session.add_all(author_key_rows(entry))
-        await self.session.flush()
+        """Insert the entry, its authors and their keys (Core inserts: this is the hot path of POST)."""
+        await self.session.execute(_table(EntryRow).insert(), [_values(entry_to_row(entry))])
+        await self._insert_authors(entry)
+
+    async def _insert_authors(self, entry: Entry) -> None:
+        await self.session.execute(_table(EntryAuthorRow).insert(), [_values(r) for r in author_rows(entry)])
+        await self.session.execute(
+            _table(EntryAuthorKeyRow).insert(), [_values(r) for r in author_key_rows(entry)]
+        )
 
     async def save_entry(self, entry: Entry, *, previous_revision: int) -> bool:
         """Store the entry's next revision unless another change got there first (then False)."""
@@ -125,9 +131,7 @@ class SqlRepository:
         await self.session.execute(
             delete(EntryAuthorKeyRow).where(col(EntryAuthorKeyRow.entry_id) == entry.id)
         )
-        self.session.add_all(author_rows(entry))
-        self.session.add_all(author_key_rows(entry))
-        await self.session.flush()
+        await self._insert_authors(entry)
         return True
 
     async def get_entry(self, entry_id: uuid.UUID) -> Entry | None:
@@ -208,6 +212,14 @@ class SqlRepository:
             delete(IdempotencyKeyRow).where(col(IdempotencyKeyRow.created_at) < cutoff)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined]
+
+
+def _values(row: SQLModel) -> dict[str, Any]:
+    return {column.name: getattr(row, column.name) for column in _table(type(row)).columns}
 
 
 def _conditions(where: EntryFilter) -> list[ColumnElement[bool]]:

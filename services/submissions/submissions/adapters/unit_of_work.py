@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -23,13 +25,19 @@ class SqlUnitOfWork:
 
 
 def sql_unit_of_work(
-    sessions: SessionFactory, outbox: Outbox
+    sessions: SessionFactory, outbox: Outbox, *, one_at_a_time: bool = False
 ) -> Callable[[], AbstractAsyncContextManager[SqlUnitOfWork]]:
-    """A factory of units of work: `async with unit_of_work() as uow:` commits on a clean exit."""
+    """A factory of units of work: `async with unit_of_work() as uow:` commits on a clean exit.
+
+    `one_at_a_time` (for SQLite, which has a single writer) runs this process's transactions one
+    after the other: waiting on an asyncio lock is immediate when it frees, whereas SQLite's own busy
+    handler sleeps and polls, which under concurrent requests multiplies the tail latency.
+    """
+    lock = asyncio.Lock() if one_at_a_time else None
 
     @asynccontextmanager
     async def unit_of_work() -> AsyncIterator[SqlUnitOfWork]:
-        async with sessions() as session, session.begin():
+        async with lock or contextlib.nullcontext(), sessions() as session, session.begin():
             yield SqlUnitOfWork(SqlRepository(session), outbox)
 
     return unit_of_work

@@ -16,7 +16,7 @@ from ..adapters.tables import IdempotencyKeyRow
 from ..domain import integration_events as events
 from ..domain.contest import Contest
 from ..domain.entry import Entry, EntryContent
-from ..domain.errors import EntryNotFound
+from ..domain.errors import DuplicateEntry, EntryNotFound
 from ..domain.submission import edit_entry as edit_domain_entry
 from ..domain.submission import submit_entry as submit_domain_entry
 from ..domain.submission import verify_entry_token
@@ -48,22 +48,23 @@ async def submit_entry(
 ) -> EntryReceipt:
     """Record a new entry (revision 1) and emit EntrySubmitted; a retry with the same key replays."""
     scope = f"entries:{contest_id}"
-    if idempotency is not None:
-        replayed = await _replay(ctx, scope, idempotency)
-        if replayed is not None:
-            return replayed
     try:
         async with ctx.unit_of_work() as uow:
+            if idempotency is not None and (replayed := await _replay(uow, scope, idempotency)):
+                return replayed
             receipt = await _submit(ctx, uow, contest_id, content)
             if idempotency is not None:
                 await uow.repository.remember_response(_remembered(scope, idempotency, receipt))
-    except IntegrityError:
+        return receipt
+    except (IntegrityError, DuplicateEntry):
         # a concurrent request with the same key committed first: answer as it did
-        replayed = await _replay(ctx, scope, idempotency) if idempotency else None
+        if idempotency is None:
+            raise
+        async with ctx.unit_of_work() as uow:
+            replayed = await _replay(uow, scope, idempotency)
         if replayed is None:
             raise
         return replayed
-    return receipt
 
 
 async def _submit(
@@ -80,9 +81,8 @@ async def _submit(
     return EntryReceipt(**view.model_dump(), token=submitted.token.plaintext, private_link=link)
 
 
-async def _replay(ctx: SubmissionsContext, scope: str, idempotency: IdempotencyKey) -> EntryReceipt | None:
-    async with ctx.unit_of_work() as uow:
-        row = await uow.repository.idempotent_response(scope, idempotency.key)
+async def _replay(uow: UnitOfWork, scope: str, idempotency: IdempotencyKey) -> EntryReceipt | None:
+    row = await uow.repository.idempotent_response(scope, idempotency.key)
     if row is None:
         return None
     if row.request_sha256 != idempotency.request_sha256:
