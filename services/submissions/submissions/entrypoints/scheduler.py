@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from kaleidoscope_shared.observability.logging import get_logger
 
@@ -20,7 +21,7 @@ log = get_logger(__name__)
 
 def deadline_scheduler(
     ctx: SubmissionsContext, interval_s: float
-) -> Callable[[asyncio.Event], Awaitable[None]]:
+) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
     """A background loop for `run_worker`: one tick every `interval_s` until `stop` is set."""
 
     async def run(stop: asyncio.Event) -> None:
