@@ -8,7 +8,15 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..domain.contest import Contest, ContestRules, Nomination, Organiser, SubmissionWindow, Territory
+from ..domain.contest import (
+    Contest,
+    ContestRules,
+    ContestStatus,
+    Nomination,
+    Organiser,
+    SubmissionWindow,
+    Territory,
+)
 from ..service_layer import contests as use_cases
 from ..service_layer.errors import ContestNotFound
 from .dependencies import ORGANISER_ONLY, ContextDep, OrganiserDep
@@ -58,7 +66,7 @@ async def list_contests(ctx: ContextDep, organiser: OrganiserDep) -> list[Contes
 async def get_contest(contest_id: uuid.UUID, ctx: ContextDep, organiser: OrganiserDep) -> Contest:
     """A contest with its nominations, territories, window and rules. A draft is seen only by organisers."""
     contest = await use_cases.get_contest(ctx, contest_id)
-    if contest.status == "draft" and not organiser:
+    if contest.status is ContestStatus.DRAFT and not organiser:
         raise ContestNotFound(contest_id)
     return contest
 

@@ -117,7 +117,7 @@ async def export_xlsx(
 @router.get("/contests/{contest_id}/results", response_model=list[PublicEntry])
 async def public_results(contest_id: uuid.UUID, ctx: ContextDep) -> list[PublicEntry]:
     """The public list of entries with where each ended up, once the contest's results are announced."""
-    contest, _ = await use_cases.contest_with_entries(ctx, contest_id)
+    contest = await use_cases.get_contest(ctx, contest_id)
     if contest.status is not ContestStatus.RESULTS:
         raise ResultsNotAnnounced()
     page, _ = await use_cases.find_entries(

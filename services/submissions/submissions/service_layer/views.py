@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..adapters.rows import aware, row_to_entry
+from ..adapters.rows import row_to_entry
 from ..adapters.tables import EntryRow
 from ..domain.entry import Entry, EntryContent
 
@@ -54,6 +54,3 @@ class EntryReceipt(EntryView):
 
     token: str
     private_link: str
-
-
-__all__ = ["EntryReceipt", "EntryView", "aware"]
