@@ -37,7 +37,8 @@ def sql_unit_of_work(
 
     @asynccontextmanager
     async def unit_of_work() -> AsyncIterator[SqlUnitOfWork]:
-        async with lock or contextlib.nullcontext(), sessions() as session, session.begin():
+        # the lock covers the transaction, not the connection's reset when the session closes
+        async with sessions() as session, lock or contextlib.nullcontext(), session.begin():
             yield SqlUnitOfWork(SqlRepository(session), outbox)
 
     return unit_of_work

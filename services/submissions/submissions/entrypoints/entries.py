@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..domain.entry import AttachmentRef, EntryContent
@@ -47,12 +47,14 @@ async def submit_entry(
     content: EntryContent,
     ctx: ContextDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> EntryReceipt:
+) -> Response:
     """Submit an entry while the contest's window is open. The answer carries the private link (shown
     once) that lets the participant see, correct and withdraw it. Send an `Idempotency-Key` header so
     that a retried request creates one entry and gets the same answer."""
     idempotency = IdempotencyKey.of(idempotency_key, contest_id, content) if idempotency_key else None
-    return await use_cases.submit_entry(ctx, contest_id, content, idempotency)
+    receipt = await use_cases.submit_entry(ctx, contest_id, content, idempotency)
+    # already a validated model: serialise it once rather than have FastAPI validate it again
+    return Response(receipt.model_dump_json(), status_code=201, media_type="application/json")
 
 
 @router.post("/contests/{contest_id}/attachments", status_code=201, response_model=AttachmentRef)
