@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+
+from kaleidoscope_shared.settings import DEVELOPMENT_ORGANISER_TOKEN
 
 from .stack import Stack
 
@@ -20,23 +22,68 @@ SAMPLE_ENTRY: dict[str, Any] = {
             "full_name": "Заводискер Оксана Юрьевна",
             "position": "ведущий библиотекарь",
             "library": "Центральная детская библиотека ЦБС г. Белово",
-            "territory_code": "belovo",
+            "territory_code": "belovo-city",
             "email": "zavodisker@example.org",
         }
     ],
+    "consent_to_personal_data": True,
 }
 
 
-def run_demo(stack: Stack, say: Callable[[str], None], timeout: float = 30.0) -> dict[str, Any]:
-    """Submit one entry and wait until judging and notifications have both recorded it."""
-    contest_id = str(uuid.uuid4())
+def sample_contest(now: datetime) -> dict[str, Any]:
+    """A contest open from an hour ago until a month from now."""
+    return {
+        "title": "Библиотечный калейдоскоп",
+        "description": "Межведомственный конкурс лучших профессиональных практик среди библиотек Кузбасса",
+        "contact": "Отдел прогнозирования и развития библиотечного дела, тел. 44-18-68",
+        "nominations": [
+            {"code": "service-guide", "title": "Сервис гид"},
+            {"code": "information-collection", "title": "Информационная коллекция"},
+            {"code": "idea-generator", "title": "Генератор идей"},
+        ],
+        "territories": [
+            {"code": "belovo-city", "name": "Беловский городской округ", "kind": "city_district"},
+            {
+                "code": "chebulinsky-district",
+                "name": "Чебулинский муниципальный округ",
+                "kind": "municipal_district",
+            },
+        ],
+        "window": {
+            "opens_at": (now - timedelta(hours=1)).isoformat(),
+            "closes_at": (now + timedelta(days=30)).isoformat(),
+        },
+    }
+
+
+def open_contest(client: httpx.Client, submissions_url: str, organiser_token: str) -> str:
+    """Create and publish the demo contest as its organiser; its id."""
+    headers = {"Authorization": f"Bearer {organiser_token}"}
+    created = client.post(
+        f"{submissions_url}/contests", json=sample_contest(datetime.now(UTC)), headers=headers
+    )
+    created.raise_for_status()
+    contest_id = str(created.json()["id"])
+    client.post(f"{submissions_url}/contests/{contest_id}/publish", headers=headers).raise_for_status()
+    return contest_id
+
+
+def run_demo(
+    stack: Stack,
+    say: Callable[[str], None],
+    timeout: float = 30.0,
+    organiser_token: str = DEVELOPMENT_ORGANISER_TOKEN,
+) -> dict[str, Any]:
+    """Open a contest, submit one entry and wait until judging and notifications have both recorded it."""
     with httpx.Client(timeout=10) as client:
-        response = client.post(
-            f"{stack.url('submissions')}/entries", json={**SAMPLE_ENTRY, "contest_id": contest_id}
-        )
+        contest_id = open_contest(client, stack.url("submissions"), organiser_token)
+        say(f"submissions: contest published ({contest_id})")
+        response = client.post(f"{stack.url('submissions')}/contests/{contest_id}/entries", json=SAMPLE_ENTRY)
         response.raise_for_status()
         entry = response.json()
-        say(f"submissions: entry «{entry['title']}» recorded, revision {entry['revision']} ({entry['id']})")
+        title = entry["content"]["title"]
+        say(f"submissions: entry «{title}» recorded, revision {entry['revision']} ({entry['id']})")
+        say(f"submissions: the participant's private link is {entry['private_link']}")
         deadline = time.monotonic() + timeout
         judged: list[dict[str, Any]] = []
         delivered: list[dict[str, Any]] = []

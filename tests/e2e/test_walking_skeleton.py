@@ -7,7 +7,6 @@ import asyncio
 import os
 import random
 import time
-import uuid
 from pathlib import Path
 
 import httpx
@@ -20,12 +19,14 @@ from kaleidoscope_shared.bus.tables import bus_tables
 from notifications.adapters.tables import DeliveryRow
 from submissions.adapters.tables import METADATA as SUBMISSIONS_METADATA
 from submissions.bootstrap import bootstrap as submissions_bootstrap
-from submissions.service_layer.commands import SubmitEntry
+from submissions.domain import EntryContent
+from submissions.entrypoints.contests import ContestCreate
+from submissions.service_layer.contests import create_contest, publish_contest
 from submissions.service_layer.entries import submit_entry
 from submissions.settings import SubmissionsSettings
 
 from ..conftest import database_urls_for_processes, postgres_available
-from .helpers import FAST_BUS, count_rows, entry_body, wait_until
+from .helpers import FAST_BUS, contest_body, count_rows, entry_body, open_contest, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -58,9 +59,9 @@ def test_an_entry_reaches_judging_and_notifications_exactly_once(
 ) -> None:
     stack = make_stack(tmp_path, redis_url, namespace, backend).start()
     try:
-        contest = uuid.uuid4()
+        contest = open_contest(stack.url("submissions"))
         response = httpx.post(
-            f"{stack.url('submissions')}/entries", json=entry_body("Рюкзачок знаний", contest)
+            f"{stack.url('submissions')}/contests/{contest}/entries", json=entry_body("Рюкзачок знаний")
         )
         assert response.status_code == 201, response.text
         entry_id = response.json()["id"]
@@ -127,18 +128,19 @@ def test_a_redis_restart_mid_flow_is_survived_without_any_process_restarting(
     stack = make_stack(tmp_path, redis.url, namespace, backend).start()
     assert stack.group is not None and stack.database_urls is not None
     judging_db, notifications_db = stack.database_urls["judging"], stack.database_urls["notifications"]
-    contest = uuid.uuid4()
+    contest = open_contest(stack.url("submissions"))
+    entries = f"/contests/{contest}/entries"
     try:
         with httpx.Client(base_url=stack.url("submissions"), timeout=10) as client:
             for i in range(30):
-                assert client.post("/entries", json=entry_body(f"before {i}", contest)).status_code == 201
+                assert client.post(entries, json=entry_body(f"before {i}")).status_code == 201
             redis.stop()
             for i in range(30):  # the outbox keeps them while the bus is down
-                assert client.post("/entries", json=entry_body(f"during {i}", contest)).status_code == 201
+                assert client.post(entries, json=entry_body(f"during {i}")).status_code == 201
             time.sleep(1.0)
             redis.start()
             for i in range(30):
-                assert client.post("/entries", json=entry_body(f"after {i}", contest)).status_code == 201
+                assert client.post(entries, json=entry_body(f"after {i}")).status_code == 201
         wait_until(lambda: count_rows(judging_db, EntryCopy.__table__) == 90, 60, "judging to catch up")
         wait_until(
             lambda: count_rows(notifications_db, DeliveryRow.__table__, DeliveryRow.status == "sent") == 90,
@@ -167,14 +169,16 @@ def _judging_worker_specs(stack: Stack):  # type: ignore[no-untyped-def]
 
 
 async def _submit_many(settings: SubmissionsSettings, count: int, batch: int) -> None:
-    runtime = submissions_bootstrap(settings)
+    submissions = submissions_bootstrap(settings)
     try:
-        contest = uuid.uuid4()
+        draft = ContestCreate.model_validate(contest_body()).to_contest()
+        contest = await create_contest(submissions.context, draft)
+        await publish_contest(submissions.context, contest.id)
         for i in range(count):
-            body = entry_body(f"entry {batch}-{i}", contest)
-            await submit_entry(runtime, SubmitEntry.model_validate(body))
+            content = EntryContent.model_validate(entry_body(f"entry {batch}-{i}"))
+            await submit_entry(submissions.context, contest.id, content)
     finally:
-        await runtime.close()
+        await submissions.runtime.close()
 
 
 def _pending(redis_url: str, namespace: str) -> int:

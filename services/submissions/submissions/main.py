@@ -11,23 +11,44 @@ from kaleidoscope_shared.http.app import create_service_app
 from kaleidoscope_shared.observability.logging import configure_logging
 from kaleidoscope_shared.worker import run_worker
 
-from .bootstrap import bootstrap
-from .entrypoints.http import router
+from .adapters.upload_limit import MaxBodySizeMiddleware, path_prefixes
+from .bootstrap import Submissions, bootstrap
+from .domain.clock import Clock
+from .entrypoints.bus import HANDLERS
+from .entrypoints.errors import install_error_handlers
+from .entrypoints.http import ROUTERS
+from .entrypoints.scheduler import deadline_scheduler
 from .settings import SubmissionsSettings
 
 
-def create_app(settings: SubmissionsSettings | None = None) -> FastAPI:
+def create_app(settings: SubmissionsSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or SubmissionsSettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
-    app = create_service_app("Kaleidoscope submissions", bootstrap(settings))
-    app.include_router(router)
+    submissions = bootstrap(settings, clock=clock)
+    app = create_service_app("Kaleidoscope submissions", submissions.runtime)
+    app.state.submissions = submissions
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(
+        MaxBodySizeMiddleware,
+        max_bytes=settings.max_request_bytes,
+        applies_to=path_prefixes("/contests/", "/entries/"),
+    )
     return app
 
 
-async def worker(settings: SubmissionsSettings | None = None, stop: asyncio.Event | None = None) -> None:
+async def worker(
+    settings: SubmissionsSettings | None = None,
+    stop: asyncio.Event | None = None,
+    *,
+    clock: Clock | None = None,
+) -> None:
     settings = settings or SubmissionsSettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
-    await run_worker(bootstrap(settings), handlers={}, stop=stop)
+    submissions: Submissions = bootstrap(settings, clock=clock)
+    scheduler = deadline_scheduler(submissions.context, settings.deadline_check_interval_s)
+    await run_worker(submissions.runtime, handlers=HANDLERS, stop=stop, background=[scheduler])
 
 
 cli = service_cli(

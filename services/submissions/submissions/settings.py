@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from kaleidoscope_shared.settings import ServiceSettings
@@ -12,3 +13,11 @@ class SubmissionsSettings(ServiceSettings):
 
     service_name: str = "submissions"
     public_base_url: str = "http://127.0.0.1:8001"
+    """Where participants reach this API: the start of every private entry link."""
+    attachments_dir: str = ""
+    """Where attachments are stored on disk; `<data_dir>/attachments` by default."""
+    max_request_bytes: int = Field(100 * 1024 * 1024, gt=0)
+    """The most any request body to /contests/ or /entries/ may carry; each contest's own attachment
+    limit is enforced within it."""
+    deadline_check_interval_s: float = Field(1.0, gt=0)
+    """How often the worker's scheduler looks for contests whose deadline has come."""

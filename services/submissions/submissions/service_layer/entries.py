@@ -2,42 +2,174 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from kaleidoscope_shared.contracts import Author, EntrySubmitted
-from kaleidoscope_shared.runtime import ServiceRuntime
+from sqlalchemy.exc import IntegrityError
 
-from ..adapters.tables import EntryRow
-from .commands import SubmitEntry
+from ..adapters.tables import IdempotencyKeyRow
+from ..domain import integration_events as events
+from ..domain.contest import Contest
+from ..domain.entry import Entry, EntryContent
+from ..domain.errors import DuplicateEntry, EntryNotFound
+from ..domain.submission import edit_entry as edit_domain_entry
+from ..domain.submission import submit_entry as submit_domain_entry
+from ..domain.submission import verify_entry_token
+from ..domain.submission import withdraw_entry as withdraw_domain_entry
+from .context import SubmissionsContext
+from .errors import ContestNotFound, EntryChangedMeanwhile, IdempotencyKeyReused, UnknownAttachment
+from .ports import UnitOfWork
+from .views import EntryReceipt, EntryView
 
 
-async def submit_entry(runtime: ServiceRuntime, command: SubmitEntry) -> EntryRow:
-    """Record a new entry (revision 1) and emit EntrySubmitted."""
-    now = datetime.now(UTC)
-    entry = EntryRow(
-        id=uuid.uuid4(),
-        contest_id=command.contest_id,
-        nomination_code=command.nomination_code,
-        title=command.title,
-        annotation=command.annotation,
-        authors=[author.model_dump(mode="json") for author in command.authors],
-        submitted_at=now,
+@dataclass(frozen=True, slots=True)
+class IdempotencyKey:
+    """A client's `Idempotency-Key` and a fingerprint of the request it came with."""
+
+    key: str
+    request_sha256: str
+
+    @classmethod
+    def of(cls, key: str, contest_id: uuid.UUID, content: EntryContent) -> IdempotencyKey:
+        body = json.dumps([str(contest_id), content.model_dump(mode="json")], sort_keys=True)
+        return cls(key=key, request_sha256=hashlib.sha256(body.encode()).hexdigest())
+
+
+async def submit_entry(
+    ctx: SubmissionsContext,
+    contest_id: uuid.UUID,
+    content: EntryContent,
+    idempotency: IdempotencyKey | None = None,
+) -> EntryReceipt:
+    """Record a new entry (revision 1) and emit EntrySubmitted; a retry with the same key replays."""
+    scope = f"entries:{contest_id}"
+    try:
+        async with ctx.unit_of_work() as uow:
+            if idempotency is not None and (replayed := await _replay(uow, scope, idempotency)):
+                return replayed
+            receipt = await _submit(ctx, uow, contest_id, content)
+            if idempotency is not None:
+                await uow.repository.remember_response(_remembered(scope, idempotency, receipt))
+        return receipt
+    except (IntegrityError, DuplicateEntry):
+        # a concurrent request with the same key committed first: answer as it did
+        if idempotency is None:
+            raise
+        async with ctx.unit_of_work() as uow:
+            replayed = await _replay(uow, scope, idempotency)
+        if replayed is None:
+            raise
+        return replayed
+
+
+async def _submit(
+    ctx: SubmissionsContext, uow: UnitOfWork, contest_id: uuid.UUID, content: EntryContent
+) -> EntryReceipt:
+    contest = await _contest(uow, contest_id, share_lock=True)
+    content = await _with_stored_attachments(uow, contest, content)
+    existing = await uow.repository.entries_sharing_authors(contest.id, content.author_keys())
+    submitted = submit_domain_entry(contest, content, existing=existing, clock=ctx.clock)
+    link = ctx.private_link(submitted.entry.id, submitted.token.plaintext)
+    await uow.repository.add_entry(submitted.entry)
+    await uow.emit(events.entry_submitted(submitted.entry, private_link=link), contest_id=contest.id)
+    view = EntryView.of(submitted.entry)
+    return EntryReceipt(**view.model_dump(), token=submitted.token.plaintext, private_link=link)
+
+
+async def _replay(uow: UnitOfWork, scope: str, idempotency: IdempotencyKey) -> EntryReceipt | None:
+    row = await uow.repository.idempotent_response(scope, idempotency.key)
+    if row is None:
+        return None
+    if row.request_sha256 != idempotency.request_sha256:
+        raise IdempotencyKeyReused(idempotency.key)
+    return EntryReceipt.model_validate(row.response)
+
+
+def _remembered(scope: str, idempotency: IdempotencyKey, receipt: EntryReceipt) -> IdempotencyKeyRow:
+    return IdempotencyKeyRow(
+        scope=scope,
+        key=idempotency.key,
+        request_sha256=idempotency.request_sha256,
+        status_code=201,
+        response=receipt.model_dump(mode="json"),
+        created_at=datetime.now(UTC),
     )
-    async with runtime.sessions() as session, session.begin():
-        session.add(entry)
-        await runtime.outbox.add(
-            session,
-            EntrySubmitted(
-                entry_id=entry.id,
-                contest_id=entry.contest_id,
-                revision=entry.revision,
-                nomination_code=entry.nomination_code,
-                title=entry.title,
-                annotation=entry.annotation,
-                authors=[Author.model_validate(a) for a in entry.authors],
-                submitted_at=now,
-            ),
-            contest_id=entry.contest_id,
+
+
+async def view_entry(ctx: SubmissionsContext, entry_id: uuid.UUID, token: str | None) -> EntryView:
+    """The entry, for its participant (`token`) or, with `token=None`, for an organiser."""
+    async with ctx.unit_of_work() as uow:
+        row = await uow.repository.get_entry_row(entry_id)
+        entry = await uow.repository.get_entry(entry_id) if row else None
+    if token is not None:
+        entry = verify_entry_token(entry, token)
+    if entry is None or row is None:
+        raise EntryNotFound()
+    return EntryView.of(entry, row)
+
+
+async def edit_entry(
+    ctx: SubmissionsContext, entry_id: uuid.UUID, token: str, changes: Mapping[str, Any]
+) -> EntryView:
+    """Apply `changes` to the entry's content as its next revision and emit EntryUpdated."""
+    async with ctx.unit_of_work() as uow:
+        entry, contest = await _own_entry(uow, entry_id, token)
+        content = EntryContent.model_validate({**entry.content.model_dump(mode="json"), **changes})
+        content = await _with_stored_attachments(uow, contest, content)
+        existing = await uow.repository.entries_sharing_authors(contest.id, content.author_keys())
+        edited = edit_domain_entry(contest, entry, content, existing=existing, clock=ctx.clock)
+        await _save(uow, edited, entry.revision)
+        await uow.emit(events.entry_updated(edited), contest_id=contest.id)
+        row = await uow.repository.get_entry_row(entry_id)
+    return EntryView.of(edited, row)
+
+
+async def withdraw_entry(ctx: SubmissionsContext, entry_id: uuid.UUID, token: str, reason: str) -> EntryView:
+    """Withdraw the entry, with a reason, as its next revision and emit EntryWithdrawn."""
+    async with ctx.unit_of_work() as uow:
+        entry, contest = await _own_entry(uow, entry_id, token)
+        withdrawn = withdraw_domain_entry(contest, entry, reason, clock=ctx.clock)
+        await _save(uow, withdrawn, entry.revision)
+        await uow.emit(events.entry_withdrawn(withdrawn), contest_id=contest.id)
+        row = await uow.repository.get_entry_row(entry_id)
+    return EntryView.of(withdrawn, row)
+
+
+async def _own_entry(uow: UnitOfWork, entry_id: uuid.UUID, token: str) -> tuple[Entry, Contest]:
+    entry = verify_entry_token(await uow.repository.get_entry(entry_id), token)
+    return entry, await _contest(uow, entry.contest_id, share_lock=True)
+
+
+async def _save(uow: UnitOfWork, entry: Entry, previous_revision: int) -> None:
+    if not await uow.repository.save_entry(entry, previous_revision=previous_revision):
+        raise EntryChangedMeanwhile(entry.id)
+
+
+async def _contest(uow: UnitOfWork, contest_id: uuid.UUID, *, share_lock: bool = False) -> Contest:
+    contest = await uow.repository.get_contest(contest_id, share_lock=share_lock)
+    if contest is None:
+        raise ContestNotFound(contest_id)
+    return contest
+
+
+async def _with_stored_attachments(uow: UnitOfWork, contest: Contest, content: EntryContent) -> EntryContent:
+    """The content with each attachment described as it was stored, never as the client claims."""
+    if not content.attachments:
+        return content
+    stored = await uow.repository.attachments(contest.id, (a.key for a in content.attachments))
+    refs = []
+    for attachment in content.attachments:
+        row = stored.get(attachment.key)
+        if row is None:
+            raise UnknownAttachment(attachment.key)
+        refs.append(
+            attachment.model_copy(
+                update={"media_type": row.media_type, "size_bytes": row.size_bytes, "sha256": row.sha256}
+            )
         )
-    return entry
+    return content.model_copy(update={"attachments": tuple(refs)})

@@ -1,0 +1,123 @@
+"""Translations between the domain's immutable models and the SQL rows that store them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import overload
+
+from ..domain.contest import Contest
+from ..domain.entry import Entry, EntryContent
+from .search import search_document
+from .tables import ContestRow, EntryAuthorKeyRow, EntryAuthorRow, EntryRow
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes for timezone-aware columns; they were stored in UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+@overload
+def utc(value: datetime) -> datetime: ...
+@overload
+def utc(value: None) -> None: ...
+def utc(value: datetime | None) -> datetime | None:
+    """Stored datetimes are in UTC: SQLite keeps a datetime's wall clock and drops its offset."""
+    return value.astimezone(UTC) if value is not None else None
+
+
+def contest_to_row(contest: Contest, created_at: datetime) -> ContestRow:
+    data = contest.model_dump(mode="json")
+    return ContestRow(
+        id=contest.id,
+        title=contest.title,
+        description=contest.description,
+        contact=contest.contact,
+        organisers=data["organisers"],
+        nominations=data["nominations"],
+        territories=data["territories"],
+        rules=data["rules"],
+        window=data["window"],
+        opens_at=utc(contest.window.opens_at),
+        closes_at=utc(contest.window.closes_at),
+        status=contest.status.value,
+        published_at=utc(contest.published_at),
+        submissions_closed_at=utc(contest.submissions_closed_at),
+        created_at=utc(created_at),
+    )
+
+
+def row_to_contest(row: ContestRow) -> Contest:
+    return Contest.model_validate(
+        {
+            "id": row.id,
+            "title": row.title,
+            "description": row.description,
+            "contact": row.contact,
+            "organisers": row.organisers,
+            "nominations": row.nominations,
+            "territories": row.territories,
+            "rules": row.rules,
+            "window": row.window,
+            "status": row.status,
+            "published_at": aware(row.published_at),
+            "submissions_closed_at": aware(row.submissions_closed_at),
+        }
+    )
+
+
+def entry_to_row(entry: Entry) -> EntryRow:
+    return EntryRow(
+        id=entry.id,
+        contest_id=entry.contest_id,
+        revision=entry.revision,
+        status=entry.status.value,
+        nomination_code=entry.content.nomination_code,
+        title=entry.content.title,
+        content=entry.content.model_dump(mode="json"),
+        search_document=search_document(entry),
+        token_sha256=entry.token_sha256,
+        submitted_at=utc(entry.submitted_at),
+        updated_at=utc(entry.updated_at),
+        withdrawn_at=utc(entry.withdrawn_at),
+        withdrawal_reason=entry.withdrawal_reason,
+    )
+
+
+def row_to_entry(row: EntryRow) -> Entry:
+    return Entry.model_validate(
+        {
+            "id": row.id,
+            "contest_id": row.contest_id,
+            "revision": row.revision,
+            "status": row.status,
+            "content": EntryContent.model_validate(row.content),
+            "submitted_at": aware(row.submitted_at),
+            "updated_at": aware(row.updated_at),
+            "withdrawn_at": aware(row.withdrawn_at),
+            "withdrawal_reason": row.withdrawal_reason,
+            "token_sha256": row.token_sha256,
+        }
+    )
+
+
+def author_rows(entry: Entry) -> list[EntryAuthorRow]:
+    return [
+        EntryAuthorRow(
+            entry_id=entry.id,
+            position=position,
+            contest_id=entry.contest_id,
+            full_name=author.full_name,
+            territory_code=author.territory_code,
+            email=author.email,
+        )
+        for position, author in enumerate(entry.content.authors)
+    ]
+
+
+def author_key_rows(entry: Entry) -> list[EntryAuthorKeyRow]:
+    return [
+        EntryAuthorKeyRow(entry_id=entry.id, key=key, contest_id=entry.contest_id)
+        for key in sorted(entry.content.author_keys())
+    ]

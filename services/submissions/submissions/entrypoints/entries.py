@@ -1,0 +1,122 @@
+"""HTTP routes for a participant's entry: submit it, then see, correct or withdraw it by its private link."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..domain.entry import AttachmentRef, EntryContent
+from ..domain.errors import AttachmentNotFound
+from ..service_layer import entries as use_cases
+from ..service_layer.attachments import upload_attachment
+from ..service_layer.entries import IdempotencyKey
+from ..service_layer.views import EntryReceipt, EntryView
+from .dependencies import ContextDep, EntryTokenDep, OrganiserDep
+
+router = APIRouter(tags=["entries"])
+
+
+class EntryChanges(BaseModel):
+    """The fields to change; those left out keep their value. The result is checked as a whole."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nomination_code: str | None = None
+    title: str | None = None
+    annotation: str | None = None
+    authors: list[dict[str, Any]] | None = None
+    links: list[str] | None = None
+    attachments: list[dict[str, Any]] | None = None
+    consent_to_personal_data: bool | None = None
+
+
+class WithdrawEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(max_length=2000, description="Why the entry is withdrawn; must not be blank.")
+
+
+@router.post("/contests/{contest_id}/entries", status_code=201, response_model=EntryReceipt)
+async def submit_entry(
+    contest_id: uuid.UUID,
+    content: EntryContent,
+    ctx: ContextDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response:
+    """Submit an entry while the contest's window is open. The answer carries the private link (shown
+    once) that lets the participant see, correct and withdraw it. Send an `Idempotency-Key` header so
+    that a retried request creates one entry and gets the same answer."""
+    idempotency = IdempotencyKey.of(idempotency_key, contest_id, content) if idempotency_key else None
+    receipt = await use_cases.submit_entry(ctx, contest_id, content, idempotency)
+    # already a validated model: serialise it once rather than have FastAPI validate it again
+    return Response(receipt.model_dump_json(), status_code=201, media_type="application/json")
+
+
+@router.post("/contests/{contest_id}/attachments", status_code=201, response_model=AttachmentRef)
+async def upload_entry_attachment(
+    contest_id: uuid.UUID,
+    request: Request,
+    ctx: ContextDep,
+    filename: Annotated[str, Query(min_length=1, max_length=300)],
+) -> AttachmentRef:
+    """Upload one file as the raw request body (`?filename=`), before the entry that lists it under
+    `attachments`. Its type is read from its content (415 unless the contest accepts it); over the
+    contest's size limit the upload is refused with 413 as soon as that is known."""
+    declared = request.headers.get("content-length")
+    return await upload_attachment(
+        ctx,
+        contest_id,
+        filename=filename,
+        declared_type=request.headers.get("content-type"),
+        declared_size=int(declared) if declared and declared.isdigit() else None,
+        chunks=request.stream(),
+    )
+
+
+@router.get("/entries/{entry_id}", response_model=EntryView)
+async def get_entry(
+    entry_id: uuid.UUID, ctx: ContextDep, token: EntryTokenDep, organiser: OrganiserDep
+) -> EntryView:
+    """The entry, for its participant (private token) or an organiser; 404 for any other token."""
+    return await use_cases.view_entry(ctx, entry_id, None if organiser else token)
+
+
+@router.patch("/entries/{entry_id}", response_model=EntryView)
+async def edit_entry(
+    entry_id: uuid.UUID, changes: EntryChanges, ctx: ContextDep, token: EntryTokenDep
+) -> EntryView:
+    """Correct the entry before the deadline (private token); it becomes the next revision and
+    EntryUpdated is emitted."""
+    return await use_cases.edit_entry(ctx, entry_id, token, changes.model_dump(exclude_unset=True))
+
+
+@router.delete("/entries/{entry_id}", response_model=EntryView)
+async def withdraw_entry(
+    entry_id: uuid.UUID, body: WithdrawEntry, ctx: ContextDep, token: EntryTokenDep
+) -> EntryView:
+    """Withdraw the entry before the deadline, with a reason (private token); EntryWithdrawn is emitted."""
+    return await use_cases.withdraw_entry(ctx, entry_id, token, body.reason)
+
+
+@router.get("/entries/{entry_id}/attachments/{key:path}", response_class=StreamingResponse)
+async def download_attachment(
+    entry_id: uuid.UUID, key: str, ctx: ContextDep, token: EntryTokenDep, organiser: OrganiserDep
+) -> StreamingResponse:
+    """One of the entry's files, for its participant or an organiser."""
+    entry = await use_cases.view_entry(ctx, entry_id, None if organiser else token)
+    attachment = next((a for a in entry.content.attachments if a.key == key), None)
+    if attachment is None:
+        raise AttachmentNotFound(key)
+    chunks = ctx.storage.open(key)
+    return StreamingResponse(
+        chunks,
+        media_type=attachment.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename, safe='')}"
+        },
+    )

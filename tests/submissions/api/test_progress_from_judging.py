@@ -1,0 +1,139 @@
+"""Each participant sees where their entry stands, from judging's StageClosed and WinnerDeclared
+consumed off a real Redis; repeats and out-of-order arrivals change nothing; results go public."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from kaleidoscope_shared.contracts import EntryResult, Envelope, Event, Placement, StageClosed, WinnerDeclared
+from kaleidoscope_shared.worker import build_consumer
+from submissions.entrypoints.bus import HANDLERS
+
+from .conftest import ORGANISER, author, bearer, submitted
+
+NOW = datetime(2024, 9, 1, tzinfo=UTC)
+REVIEW, FINAL = uuid.uuid4(), uuid.uuid4()
+
+
+@pytest.fixture
+async def consumer(app: FastAPI) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(build_consumer(app.state.submissions.runtime, HANDLERS).run(stop))
+    yield
+    stop.set()
+    await asyncio.wait_for(task, timeout=10)
+
+
+async def publish(redis: Redis, namespace: str, event: Event, contest_id: str, times: int = 1) -> None:
+    envelope = Envelope.wrap(event, producer="judging", contest_id=uuid.UUID(contest_id))
+    for _ in range(times):
+        await redis.xadd(envelope.stream(namespace), {"envelope": envelope.model_dump_json()})
+
+
+def stage_closed(contest_id: str, results: dict[str, bool], *, last: bool = False) -> StageClosed:
+    return StageClosed(
+        contest_id=uuid.UUID(contest_id),
+        stage_id=FINAL if last else REVIEW,
+        name="final" if last else "review",
+        kind="final" if last else "review",
+        position=2 if last else 1,
+        is_last=last,
+        closed_at=NOW,
+        results=[
+            EntryResult(
+                entry_id=uuid.UUID(entry_id),
+                nomination_code="service-guide",
+                aggregate=None,
+                rank=rank,
+                advanced=advanced,
+                reason="top 9" if advanced else "below the top 9",
+            )
+            for rank, (entry_id, advanced) in enumerate(results.items(), 1)
+        ],
+        audit_head_hash="0" * 64,
+    )
+
+
+def winner(contest_id: str, nomination: str, entry_id: str) -> WinnerDeclared:
+    return WinnerDeclared(
+        contest_id=uuid.UUID(contest_id),
+        stage_id=FINAL,
+        nomination_code=nomination,
+        placements=[Placement(entry_id=uuid.UUID(entry_id), place=1)],
+        declared_at=NOW,
+    )
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the consumer did not apply the events in time")
+        await asyncio.sleep(0.05)
+
+
+async def progress(client: httpx.AsyncClient, receipt: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    shown = (await client.get(f"/entries/{receipt['id']}", headers=bearer(receipt["token"]))).json()
+    return shown["progress"], shown["progress_detail"]
+
+
+async def test_entries_advance_lose_and_win_whatever_order_and_however_often_events_arrive(
+    client: httpx.AsyncClient, contest_id: str, redis: Redis, namespace: str, consumer: None
+) -> None:
+    winner_a = await submitted(client, contest_id)
+    winner_b = await submitted(client, contest_id, nomination_code="idea-generator", title="Ёлка желаний")
+    finalist = await submitted(
+        client, contest_id, title="Вместе", authors=[author(full_name="Кузнецова А.", email=None)]
+    )
+    dropped = await submitted(
+        client, contest_id, title="Третья", authors=[author(full_name="Петрова М.", email=None)]
+    )
+    assert (await client.get(f"/contests/{contest_id}/results")).status_code == 409
+    await client.post(f"/contests/{contest_id}/close", headers=ORGANISER)
+
+    await publish(redis, namespace, winner(contest_id, "service-guide", winner_a["id"]), contest_id, times=2)
+    review = {winner_a["id"]: True, winner_b["id"]: True, finalist["id"]: True, dropped["id"]: False}
+    await publish(redis, namespace, stage_closed(contest_id, review), contest_id, times=2)
+
+    async def review_applied() -> bool:
+        return (await progress(client, dropped))[0] == "not_advanced"
+
+    await eventually(review_applied)
+    assert (await progress(client, winner_a)) == (
+        "winner",
+        {"stage_id": str(FINAL), "nomination_code": "service-guide", "nomination": "Сервис гид", "place": 1},
+    )
+    state, detail = await progress(client, finalist)
+    assert state == "advanced" and detail["stage"] == "review" and detail["rank"] == 3
+    assert (await progress(client, winner_b))[0] == "advanced"
+    assert (await client.get(f"/contests/{contest_id}/results")).status_code == 409
+
+    await publish(redis, namespace, winner(contest_id, "idea-generator", winner_b["id"]), contest_id)
+    await publish(redis, namespace, stage_closed(contest_id, {}, last=True), contest_id)
+
+    async def results_out() -> bool:
+        return (await client.get(f"/contests/{contest_id}/results")).status_code == 200
+
+    await eventually(results_out)
+    public = (await client.get(f"/contests/{contest_id}/results")).json()
+    assert {(row["title"], row["progress"], row["place"]) for row in public} == {
+        ("Рюкзачок знаний", "winner", 1),
+        ("Ёлка желаний", "winner", 1),
+        ("Вместе", "advanced", None),
+        ("Третья", "not_advanced", None),
+    }
+    assert "email" not in str(public) and "phone" not in str(public)
+    assert (await progress(client, winner_b))[0] == "winner"
+    winners = await client.get(
+        f"/contests/{contest_id}/entries", params={"status": "winner"}, headers=ORGANISER
+    )
+    assert winners.json()["total"] == 2
