@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 from kaleidoscope_cli.compose_local import LocalCompose, find_nginx
 
 from ..conftest import postgres_available
-from ..e2e.helpers import entry_body, wait_until
+from ..e2e.helpers import entry_body, open_contest, wait_until
 from .deployment import compose_running_locally
 
 pytestmark = pytest.mark.slow
@@ -48,9 +47,14 @@ def local_compose(tmp_path: Path, redis_url: str, namespace: str, nginx: str) ->
 def test_entries_posted_through_the_gateway_reach_judging_and_notifications_once_each(
     local_compose: LocalCompose,
 ) -> None:
-    contest, titles = uuid.uuid4(), [f"Рюкзачок знаний {i}" for i in range(ENTRIES)]
+    token = local_compose.compose.services["submissions-api"].environment["SUBMISSIONS_ORGANISER_TOKEN"]
+    contest = open_contest(f"{local_compose.gateway_url()}/submissions", token)
+    titles = [f"Рюкзачок знаний {i}" for i in range(ENTRIES)]
     with httpx.Client(base_url=local_compose.gateway_url(), timeout=10) as gateway:
-        posted = [gateway.post("/submissions/entries", json=entry_body(title, contest)) for title in titles]
+        posted = [
+            gateway.post(f"/submissions/contests/{contest}/entries", json=entry_body(title))
+            for title in titles
+        ]
         assert [response.status_code for response in posted] == [201] * ENTRIES, posted[-1].text
         entry_ids = sorted(response.json()["id"] for response in posted)
 
@@ -66,8 +70,10 @@ def test_entries_posted_through_the_gateway_reach_judging_and_notifications_once
         time.sleep(1.0)  # a message handled twice by two of the workers would show now
         assert judging_entries() == entry_ids
         assert deliveries() == ["sent"] * ENTRIES
-        first = gateway.get(f"/submissions/entries/{posted[0].json()['id']}")
-        assert first.json()["title"] == titles[0]
+        first = gateway.get(
+            f"/submissions/entries/{posted[0].json()['id']}", params={"token": posted[0].json()["token"]}
+        )
+        assert first.json()["content"]["title"] == titles[0]
         for service in ("submissions", "judging", "notifications"):
             assert f"/{service}/openapi.json" in gateway.get(f"/{service}/docs").text
             assert gateway.get(f"/{service}/openapi.json").json()["servers"] == [{"url": f"/{service}"}]

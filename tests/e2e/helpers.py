@@ -45,9 +45,10 @@ def contest_body() -> dict[str, Any]:
     }
 
 
-def open_contest(submissions_url: str) -> uuid.UUID:
+def open_contest(submissions_url: str, organiser_token: str = DEVELOPMENT_ORGANISER_TOKEN) -> uuid.UUID:
     """Create and publish a contest through the submissions API; its id."""
-    with httpx.Client(base_url=submissions_url, headers=ORGANISER, timeout=10) as client:
+    headers = {"Authorization": f"Bearer {organiser_token}"}
+    with httpx.Client(base_url=submissions_url, headers=headers, timeout=10) as client:
         created = client.post("/contests", json=contest_body())
         created.raise_for_status()
         contest_id = created.json()["id"]
