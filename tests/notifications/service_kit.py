@@ -39,7 +39,9 @@ NOW = datetime(2025, 9, 28, 10, 0, tzinfo=UTC)
 ORGANISER_EMAIL = "org@kuzbass-libraries.example"
 
 
-def settings_for(database_url: str, redis_url: str, namespace: str, data_dir: Path, **extra: Any) -> NotificationsSettings:
+def settings_for(
+    database_url: str, redis_url: str, namespace: str, data_dir: Path, **extra: Any
+) -> NotificationsSettings:
     return NotificationsSettings(
         database_url=database_url,
         redis_url=redis_url,
@@ -124,12 +126,18 @@ def entry_submitted(
     )
 
 
-def stage_closed(contest_id: uuid.UUID, advanced: Sequence[uuid.UUID], others: Sequence[uuid.UUID]) -> StageClosed:
+def stage_closed(
+    contest_id: uuid.UUID, advanced: Sequence[uuid.UUID], others: Sequence[uuid.UUID]
+) -> StageClosed:
     results = [
-        EntryResult(entry_id=e, nomination_code="service", aggregate=None, rank=None, advanced=True, reason="top")
+        EntryResult(
+            entry_id=e, nomination_code="service", aggregate=None, rank=None, advanced=True, reason="top"
+        )
         for e in advanced
     ] + [
-        EntryResult(entry_id=e, nomination_code="service", aggregate=None, rank=None, advanced=False, reason="below")
+        EntryResult(
+            entry_id=e, nomination_code="service", aggregate=None, rank=None, advanced=False, reason="below"
+        )
         for e in others
     ]
     return StageClosed(

@@ -35,7 +35,9 @@ from notifications.entrypoints.bus import build_handlers
 
 
 @pytest.fixture
-async def service(database_url: str, redis_url: str, namespace: str, tmp_path: Path) -> AsyncIterator[Notifications]:
+async def service(
+    database_url: str, redis_url: str, namespace: str, tmp_path: Path
+) -> AsyncIterator[Notifications]:
     service = await open_service(settings_for(database_url, redis_url, namespace, tmp_path))
     yield service
     await service.runtime.close()
@@ -50,7 +52,9 @@ async def test_every_co_author_is_told_their_entry_was_received_with_its_private
     service: Notifications, namespace: str
 ) -> None:
     contest = uuid.uuid4()
-    await deliver(consumer_for(service), namespace, wrap(contest_announced(contest)), wrap(entry_submitted(contest)))
+    await deliver(
+        consumer_for(service), namespace, wrap(contest_announced(contest)), wrap(entry_submitted(contest))
+    )
     rows = await deliveries(service)
     assert [(r.recipient, r.channel, r.status) for r in rows] == [
         ("sidorova@belovo-lib.example", "file", "pending"),
@@ -85,7 +89,11 @@ async def test_a_withdrawal_is_not_undone_by_an_older_revision_arriving_late(
     contest, entry = uuid.uuid4(), uuid.uuid4()
     submitted = entry_submitted(contest, entry, authors=[ZAVODISKER])
     withdrawn = EntryWithdrawn(
-        entry_id=entry, contest_id=contest, revision=3, reason="по просьбе автора", withdrawn_at=datetime.now(UTC)
+        entry_id=entry,
+        contest_id=contest,
+        revision=3,
+        reason="по просьбе автора",
+        withdrawn_at=datetime.now(UTC),
     )
     late_update = EntryUpdated(
         **{**submitted.model_dump(exclude={"private_link"}), "revision": 2, "title": "Новое название"},
@@ -134,7 +142,12 @@ async def test_the_end_of_the_contest_waits_for_its_winners_to_be_declared(
     service: Notifications, namespace: str
 ) -> None:
     contest, winner = uuid.uuid4(), uuid.uuid4()
-    await deliver(consumer_for(service), namespace, wrap(contest_announced(contest)), wrap(entry_submitted(contest, winner)))
+    await deliver(
+        consumer_for(service),
+        namespace,
+        wrap(contest_announced(contest)),
+        wrap(entry_submitted(contest, winner)),
+    )
     finished = contest_finished(contest, [winner], [winner])
     async with service.runtime.sessions() as session:
         ctx = EventContext(session, wrap(finished, "judging"), service.runtime.outbox)
@@ -142,7 +155,9 @@ async def test_the_end_of_the_contest_waits_for_its_winners_to_be_declared(
             await build_handlers(service.fan_out_config())[type(finished)](ctx, finished)
 
 
-async def test_a_recipient_hears_on_their_channels_in_their_language(service: Notifications, namespace: str) -> None:
+async def test_a_recipient_hears_on_their_channels_in_their_language(
+    service: Notifications, namespace: str
+) -> None:
     contest = uuid.uuid4()
     async with service.runtime.sessions() as session, session.begin():
         session.add(
