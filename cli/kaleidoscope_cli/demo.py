@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from collections.abc import Callable
 from typing import Any
 
 import httpx
+import redis
+
+from kaleidoscope_shared.contracts import ContestAnnounced, Envelope, Nomination, Organiser, Territory
 
 from .stack import Stack
+
+ORGANISER_TOKEN = "organiser-dev-token"  # the development default of every service
 
 SAMPLE_ENTRY: dict[str, Any] = {
     "nomination_code": "service-guide",
@@ -27,9 +33,31 @@ SAMPLE_ENTRY: dict[str, Any] = {
 }
 
 
+def announce_contest(redis_url: str, namespace: str, contest_id: uuid.UUID) -> None:
+    """Put a ContestAnnounced on the bus, as submissions does when an organiser publishes a contest
+    (notifications waits for the contest before it writes to an entry's authors)."""
+    now = datetime.now(UTC)
+    event = ContestAnnounced(
+        contest_id=contest_id,
+        title="Межведомственный конкурс «Библиотечный калейдоскоп»",
+        organisers=[Organiser(name="НБП «Кузбасские библиотеки»", email="org@example.org")],
+        nominations=[Nomination(code="service-guide", title="Сервис гид")],
+        territories=[Territory(code="belovo", name="г. Белово", kind="city_district")],
+        submissions_open_at=now - timedelta(days=1),
+        submissions_close_at=now + timedelta(days=30),
+    )
+    envelope = Envelope.wrap(event, producer="submissions", contest_id=contest_id)
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.xadd(envelope.stream(namespace), {"envelope": envelope.model_dump_json()})
+    finally:
+        client.close()
+
+
 def run_demo(stack: Stack, say: Callable[[str], None], timeout: float = 30.0) -> dict[str, Any]:
     """Submit one entry and wait until judging and notifications have both recorded it."""
     contest_id = str(uuid.uuid4())
+    announce_contest(stack.redis_url or "", stack.namespace, uuid.UUID(contest_id))
     with httpx.Client(timeout=10) as client:
         response = client.post(
             f"{stack.url('submissions')}/entries", json={**SAMPLE_ENTRY, "contest_id": contest_id}
@@ -45,7 +73,9 @@ def run_demo(stack: Stack, say: Callable[[str], None], timeout: float = 30.0) ->
             delivered = [
                 d
                 for d in client.get(
-                    f"{stack.url('notifications')}/deliveries", params={"contest_id": contest_id}
+                    f"{stack.url('notifications')}/deliveries",
+                    params={"contest_id": contest_id},
+                    headers={"authorization": f"Bearer {ORGANISER_TOKEN}"},
                 ).json()
                 if d["status"] == "sent"
             ]

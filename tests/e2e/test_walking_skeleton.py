@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from judging.adapters.tables import EntryCopy
+from kaleidoscope_cli.demo import announce_contest
 from kaleidoscope_cli.embedded_redis import RedisServer
 from kaleidoscope_cli.stack import Stack
 from kaleidoscope_shared.bus.tables import bus_tables
@@ -59,6 +60,7 @@ def test_an_entry_reaches_judging_and_notifications_exactly_once(
     stack = make_stack(tmp_path, redis_url, namespace, backend).start()
     try:
         contest = uuid.uuid4()
+        announce_contest(redis_url, namespace, contest)
         response = httpx.post(
             f"{stack.url('submissions')}/entries", json=entry_body("Рюкзачок знаний", contest)
         )
@@ -128,6 +130,7 @@ def test_a_redis_restart_mid_flow_is_survived_without_any_process_restarting(
     assert stack.group is not None and stack.database_urls is not None
     judging_db, notifications_db = stack.database_urls["judging"], stack.database_urls["notifications"]
     contest = uuid.uuid4()
+    announce_contest(redis.url, namespace, contest)
     try:
         with httpx.Client(base_url=stack.url("submissions"), timeout=10) as client:
             for i in range(30):
