@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterable
 
 from fastapi import FastAPI
 
@@ -12,7 +13,8 @@ from kaleidoscope_shared.http.app import create_service_app
 from kaleidoscope_shared.observability.logging import configure_logging, get_logger
 from kaleidoscope_shared.worker import run_worker
 
-from .bootstrap import Notifications, bootstrap
+from .bootstrap import bootstrap
+from .channels import Channel
 from .entrypoints.bus import build_handlers
 from .entrypoints.http import install_routes
 from .settings import NotificationsSettings
@@ -49,13 +51,13 @@ async def worker(settings: NotificationsSettings | None = None, stop: asyncio.Ev
         handlers = build_handlers(service.fan_out_config())
         await run_worker(service.runtime, handlers=handlers, stop=stop, background=[dispatch])
     finally:
-        await _close(service, loaded.channels.values())
+        await _close(loaded.channels.values())
         if executor is not None:
             executor.shutdown(cancel_futures=True)
 
 
-async def _close(service: Notifications, channels: object) -> None:
-    for channel in channels:  # type: ignore[attr-defined]
+async def _close(channels: Iterable[Channel]) -> None:
+    for channel in channels:
         with contextlib.suppress(Exception):
             await channel.aclose()
 

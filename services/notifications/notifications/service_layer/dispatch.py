@@ -123,8 +123,9 @@ class Dispatcher:
     ) -> None:
         state = _state_of(row)
         if isinstance(outcome, ChannelError):
-            args = {"permanent": outcome.permanent, "now": now, "policy": self.policy, "rng": self.rng}
-            state = record_failure(state, str(outcome), **args)
+            state = record_failure(
+                state, str(outcome), permanent=outcome.permanent, now=now, policy=self.policy, rng=self.rng
+            )
         else:
             state = record_success(state, outcome)
         status = _status_of(state)

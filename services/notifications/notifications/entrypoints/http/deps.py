@@ -12,7 +12,8 @@ from ...bootstrap import Notifications
 
 
 def get_service(request: Request) -> Notifications:
-    return request.app.state.notifications  # type: ignore[no-any-return]
+    service: Notifications = request.app.state.notifications
+    return service
 
 
 ServiceDep = Annotated[Notifications, Depends(get_service)]

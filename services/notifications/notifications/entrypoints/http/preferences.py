@@ -47,7 +47,7 @@ async def get_preferences(recipient: str, service: ServiceDep) -> PreferencesPub
         stored=True,
         channels=row.channels,
         language=row.language,
-        addresses=row.addresses,  # type: ignore[arg-type]
+        addresses=row.addresses,
     )
 
 
