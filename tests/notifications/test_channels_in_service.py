@@ -62,11 +62,16 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
         controller.stop()
 
 
-async def finish_contest(service: Notifications, namespace: str, channels: list[str], **addresses: str) -> None:
+async def finish_contest(
+    service: Notifications, namespace: str, channels: list[str], **addresses: str
+) -> None:
     async with service.runtime.sessions() as session, session.begin():
         session.add(
             PreferenceRow(
-                person_key=str(ZAVODISKER.email), channels=channels, addresses=addresses, updated_at=datetime.now(UTC)
+                person_key=str(ZAVODISKER.email),
+                channels=channels,
+                addresses=addresses,
+                updated_at=datetime.now(UTC),
             )
         )
     contest, entry = uuid.uuid4(), uuid.uuid4()
@@ -94,7 +99,13 @@ async def test_the_smtp_server_receives_the_letter_and_diploma_with_the_name_and
 ) -> None:
     mailbox, port = smtp
     settings = settings_for(
-        database_url, redis_url, namespace, tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security="plain"
+        database_url,
+        redis_url,
+        namespace,
+        tmp_path,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security="plain",
     )
     service = await open_service(settings)
     try:

@@ -60,7 +60,9 @@ def sent_rows(database_url: str) -> tuple[int, int]:
             async with engine.connect() as c:
                 total = await c.scalar(select(func.count()).select_from(DeliveryRow.__table__))
                 sent = await c.scalar(
-                    select(func.count()).select_from(DeliveryRow.__table__).where(DeliveryRow.status == "sent")
+                    select(func.count())
+                    .select_from(DeliveryRow.__table__)
+                    .where(DeliveryRow.status == "sent")
                 )
                 return int(total or 0), int(sent or 0)
         except Exception:
@@ -93,7 +95,10 @@ def test_a_redelivered_event_after_a_killed_worker_sends_no_second_email(
     }
     client = redis_sync.Redis.from_url(redis_url)
     contest = uuid.uuid4()
-    announced, submitted = wrap(contest_announced(contest)), wrap(entry_submitted(contest, authors=[ZAVODISKER]))
+    announced, submitted = (
+        wrap(contest_announced(contest)),
+        wrap(entry_submitted(contest, authors=[ZAVODISKER])),
+    )
     streams = [announced.stream(namespace), submitted.stream(namespace)]
     for envelope in (announced, submitted):
         client.xadd(envelope.stream(namespace), {"envelope": envelope.model_dump_json()})
