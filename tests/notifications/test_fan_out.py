@@ -27,8 +27,9 @@ from service_kit import (
 )
 from sqlmodel import select
 
+from kaleidoscope_shared import contracts
 from kaleidoscope_shared.bus.consumer import EventContext, RetryLater
-from kaleidoscope_shared.contracts import EntryUpdated, EntryWithdrawn
+from kaleidoscope_shared.contracts import EntryUpdated, EntryWithdrawn, Event
 from notifications.adapters.tables import DeliveryRow, DocumentRow, EntryCopy, PreferenceRow
 from notifications.bootstrap import Notifications
 from notifications.entrypoints.bus import build_handlers
@@ -183,3 +184,53 @@ async def _documents_by_person(service: Notifications) -> dict[str, list[str]]:
     for row in rows:
         result.setdefault(row.person_key, []).append(row.kind)
     return {k: sorted(v) for k, v in result.items()}
+
+
+class ReminderStandIn(Event):
+    """Judging's JurorReminderDue as its branch defines it, until the contract is merged."""
+
+    event_type = "juror-reminder-due"
+
+    contest_id: uuid.UUID
+    stage_id: uuid.UUID
+    stage_name: str
+    juror_id: uuid.UUID
+    juror_name: str
+    juror_email: str | None = None
+    deadline: datetime
+    missing_entry_ids: list[uuid.UUID]
+    language: str = "ru"
+
+
+def test_reminders_are_consumed_exactly_when_the_contracts_define_them(service: Notifications) -> None:
+    consumed = {event.event_type for event in build_handlers(service.fan_out_config())}
+    assert ("juror-reminder-due" in consumed) == hasattr(contracts, "JurorReminderDue")
+
+
+async def test_a_juror_is_reminded_of_the_entries_still_to_score(
+    service: Notifications, namespace: str
+) -> None:
+    contest, entry = uuid.uuid4(), uuid.uuid4()
+    await deliver(
+        consumer_for(service),
+        namespace,
+        wrap(contest_announced(contest)),
+        wrap(entry_submitted(contest, entry)),
+    )
+    reminder = ReminderStandIn(
+        contest_id=contest,
+        stage_id=uuid.uuid4(),
+        stage_name="Заочный этап",
+        juror_id=uuid.uuid4(),
+        juror_name="Петров Сергей Иванович",
+        juror_email="petrov@jury.example",
+        deadline=datetime(2025, 9, 15, 11, 0, tzinfo=UTC),
+        missing_entry_ids=[entry],
+    )
+    handlers = build_handlers(service.fan_out_config(), reminder_event=ReminderStandIn)
+    async with service.runtime.sessions() as session, session.begin():
+        ctx = EventContext(session, wrap(reminder, "judging"), service.runtime.outbox)
+        await handlers[ReminderStandIn](ctx, reminder)
+    [row] = [r for r in await deliveries(service) if r.event_type == "juror-reminder-due"]
+    assert (row.recipient, row.kind) == ("petrov@jury.example", "juror_reminder")
+    assert "Рюкзачок знаний" in row.text and "15 сентября 2025" in row.text

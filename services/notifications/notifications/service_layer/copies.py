@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -99,6 +100,13 @@ async def view_for_closing(session: AsyncSession, event: SubmissionsClosed) -> C
 async def view_for_stage(session: AsyncSession, event: StageOpened | JurorAssigned) -> ContestView:
     contest = await known_contest(session, event.contest_id, type(event).__name__)
     entries = await known_entries(session, event.entry_ids, type(event).__name__)
+    return contest_view(contest, entries)
+
+
+async def view_for_reminder(session: AsyncSession, event: Any) -> ContestView:
+    """Judging's reminder (JurorReminderDue): the stage's unscored entries for one juror."""
+    contest = await known_contest(session, event.contest_id, "JurorReminderDue")
+    entries = await known_entries(session, event.missing_entry_ids, "JurorReminderDue")
     return contest_view(contest, entries)
 
 

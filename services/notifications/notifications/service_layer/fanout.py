@@ -24,7 +24,14 @@ from ..adapters.copies import preferences_of
 from ..adapters.document_store import fields_to_json
 from ..adapters.tables import DeliveryRow, DocumentRow
 from ..documents import DocumentFields, document_fields, document_id_for, normalise_code, verification_code
-from ..domain import ContestView, DocumentRequest, PlannedMessage, Preferences, plan_notifications
+from ..domain import (
+    ContestView,
+    DocumentRequest,
+    JurorReminderDue,
+    PlannedMessage,
+    Preferences,
+    plan_notifications,
+)
 from ..domain.kinds import language_or_default
 from ..templates import TemplateCatalogue
 
@@ -44,7 +51,7 @@ async def fan_out(
     session: AsyncSession,
     config: FanOutConfig,
     event_id: uuid.UUID,
-    event: Event,
+    event: Event | JurorReminderDue,
     view: ContestView,
     *,
     event_type: str,
@@ -63,7 +70,7 @@ async def fan_out(
 
 
 async def _preferences(
-    session: AsyncSession, view: ContestView, event: Event, default: tuple[str, ...]
+    session: AsyncSession, view: ContestView, event: Event | JurorReminderDue, default: tuple[str, ...]
 ) -> dict[str, Preferences]:
     keys = {a.key for e in view.entries.values() for a in e.authors} | {o.key for o in view.organisers}
     juror_email = getattr(event, "juror_email", None)
