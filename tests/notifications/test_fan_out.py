@@ -3,12 +3,14 @@ PostgreSQL, through the real consumer (inbox, transaction)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 from service_kit import (
     ORGANISER_EMAIL,
     SIDOROVA,
@@ -28,7 +30,7 @@ from service_kit import (
 from sqlmodel import select
 
 from kaleidoscope_shared import contracts
-from kaleidoscope_shared.bus.consumer import EventContext, RetryLater
+from kaleidoscope_shared.bus.consumer import ConsumerSettings, EventContext, RetryLater, StreamConsumer
 from kaleidoscope_shared.contracts import EntryUpdated, EntryWithdrawn, Event
 from notifications.adapters.tables import DeliveryRow, DocumentRow, EntryCopy, PreferenceRow
 from notifications.bootstrap import Notifications
@@ -234,3 +236,52 @@ async def test_a_juror_is_reminded_of_the_entries_still_to_score(
     [row] = [r for r in await deliveries(service) if r.event_type == "juror-reminder-due"]
     assert (row.recipient, row.kind) == ("petrov@jury.example", "juror_reminder")
     assert "Рюкзачок знаний" in row.text and "15 сентября 2025" in row.text
+
+
+async def test_an_entry_that_never_finds_its_contest_is_dead_lettered_with_the_reason_and_work_goes_on(
+    service: Notifications, namespace: str, redis: Redis
+) -> None:
+    handlers = build_handlers(service.fan_out_config())
+    consumer = StreamConsumer(
+        redis,
+        service.runtime.sessions,
+        service.runtime.tables,
+        service.runtime.outbox,
+        handlers,
+        ConsumerSettings(
+            group="notifications",
+            consumer="test",
+            namespace=namespace,
+            block_ms=50,
+            reclaim_idle_ms=50,
+            reclaim_interval_s=0.05,
+            max_deliveries=2,
+        ),
+    )
+    orphan = wrap(entry_submitted(uuid.uuid4()))
+    await redis.xadd(orphan.stream(namespace), {"envelope": orphan.model_dump_json()})
+    stop = asyncio.Event()
+    running = asyncio.create_task(consumer.run(stop))
+    try:
+        dead: list = []
+        for _ in range(200):
+            dead = await redis.xrange(consumer.dead_letters)
+            if dead:
+                break
+            await asyncio.sleep(0.05)
+        contest = uuid.uuid4()
+        for envelope in (
+            wrap(contest_announced(contest)),
+            wrap(entry_submitted(contest, authors=[ZAVODISKER])),
+        ):
+            await redis.xadd(envelope.stream(namespace), {"envelope": envelope.model_dump_json()})
+        for _ in range(200):
+            if await deliveries(service):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await running
+    [(_, record)] = dead
+    assert record[b"reason"] == b"max-deliveries" and b"has not been announced" in record[b"error"]
+    assert [r.recipient for r in await deliveries(service)] == [ZAVODISKER.email]
