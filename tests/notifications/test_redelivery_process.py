@@ -105,6 +105,7 @@ def test_a_redelivered_event_after_a_killed_worker_sends_no_second_email(
     first = start_worker(env, tmp_path / "worker-1.log")
     try:
         wait_until(lambda: len(mailbox.messages) == 1, 30, "the confirmation to reach the SMTP server")
+        wait_until(lambda: sent_rows(database_url) == (1, 1), 30, "the worker to record it as sent")
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(10)
         for stream in streams:  # as if the worker had died before acknowledging anything

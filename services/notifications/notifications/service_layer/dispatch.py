@@ -60,14 +60,32 @@ class Dispatcher:
                 await sleep_or_stop(stop, interval_s)
 
     async def dispatch_once(self) -> int:
-        """Claim one batch of due deliveries and send it; returns how many were claimed."""
+        """Claim one batch of due deliveries and send it; returns how many were claimed.
+
+        Outcomes are recorded as the sends complete (each commit takes every outcome that arrived
+        meanwhile), so a crash leaves only the messages of the last moments unrecorded, not a batch."""
         rows = await self.claim()
         if not rows:
             return 0
         await self.messages.prefetch(rows)
         gate = asyncio.Semaphore(self.concurrency)
-        outcomes = await asyncio.gather(*(self._send_gated(gate, row) for row in rows))
-        await self._record(list(zip(rows, outcomes, strict=True)))
+        done: asyncio.Queue[tuple[DeliveryRow, str | ChannelError]] = asyncio.Queue()
+
+        async def send_one(row: DeliveryRow) -> None:
+            async with gate:
+                await done.put((row, await self.send(row)))
+
+        senders = asyncio.gather(*(send_one(row) for row in rows))
+        recorded = 0
+        try:
+            while recorded < len(rows):
+                outcomes = [await done.get()]
+                while not done.empty():
+                    outcomes.append(done.get_nowait())
+                await self._record(outcomes)
+                recorded += len(outcomes)
+        finally:
+            await senders  # if recording failed, the lease runs out and the rest are sent again
         return len(rows)
 
     async def claim(self) -> list[DeliveryRow]:
@@ -93,10 +111,6 @@ class Dispatcher:
         async with self.sessions.begin() as session:
             result = await session.execute(claim)
             return [DeliveryRow.model_validate(dict(r._mapping)) for r in result]
-
-    async def _send_gated(self, gate: asyncio.Semaphore, row: DeliveryRow) -> str | ChannelError:
-        async with gate:
-            return await self.send(row)
 
     async def send(self, row: DeliveryRow) -> str | ChannelError:
         """The provider id of the sent message, or the error that stopped it."""
