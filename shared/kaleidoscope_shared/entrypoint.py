@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import typer
 import uvicorn
 
 
 def service_cli(
-    *, help_text: str, app_factory: str, default_port: int, worker: Callable[[], Awaitable[None]]
+    *, help_text: str, app_factory: str, default_port: int, worker: Callable[[], Coroutine[Any, Any, None]]
 ) -> typer.Typer:
     """A CLI with an `api` command serving `app_factory` ("module:function") and a `worker` command."""
     cli = typer.Typer(help=help_text, no_args_is_help=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from prometheus_client import start_http_server
 
@@ -61,7 +62,7 @@ async def run_worker(
     handlers: dict[type[Event], Handler],
     *,
     stop: asyncio.Event | None = None,
-    background: list[Callable[[asyncio.Event], Awaitable[None]]] | None = None,
+    background: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] | None = None,
 ) -> None:
     """Run until SIGTERM/SIGINT (or `stop`): relay the outbox, consume the service's events, and run
     the service's own `background` loops (each gets the stop event)."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 from sqlalchemy import Table, select, update
 
@@ -19,6 +20,7 @@ from kaleidoscope_shared.bus.dead_letters import list_dead_letters, replay_dead_
 from kaleidoscope_shared.bus.relay import OutboxRelay
 from kaleidoscope_shared.bus.tables import OUTBOX_SENT
 from kaleidoscope_shared.contracts import EntrySubmitted, Envelope
+from kaleidoscope_shared.observability.logging import configure_logging, get_logger
 from kaleidoscope_shared.runtime import ServiceRuntime
 from kaleidoscope_shared.worker import build_consumer, build_relay
 
@@ -288,3 +290,33 @@ async def test_relays_racing_on_one_outbox_publish_every_row_once(probe: Probe, 
     published = [json.loads(fields[b"envelope"])["event_id"] for _id, fields in await redis.xrange(stream)]
     assert len(published) == 2000
     assert set(published) == {str(e.event_id) for e in staged}
+
+
+async def test_handlers_log_json_with_the_event_and_correlation_ids_and_metrics_count_them(
+    probe: Probe, redis: Redis, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("probe", "INFO", "json")
+    logger = get_logger("probe")
+    consumer = probe.consumer()
+    original = consumer._handlers[EntrySubmitted]
+
+    async def logging_handler(ctx, event):  # type: ignore[no-untyped-def]
+        logger.info("probe.applied", title=event.title)
+        await original(ctx, event)
+
+    consumer._handlers[EntrySubmitted] = logging_handler
+    stream = EntrySubmitted.stream(probe.runtime.settings.bus_namespace)
+    labels = {"group": "probe", "stream": stream, "outcome": "applied"}
+    before = REGISTRY.get_sample_value("kaleidoscope_events_consumed_total", labels) or 0
+    [staged] = await probe.stage(["logged"])
+    await probe.relay_all()
+
+    async def applied() -> bool:
+        return len(await applications(probe.runtime, probe.applied)) == 1
+
+    await run_until([consumer], applied)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"probe.applied"' in line]
+    assert len(lines) == 1
+    assert lines[0]["event_id"] == str(staged.event_id)
+    assert lines[0]["correlation_id"] == str(staged.correlation_id)
+    assert REGISTRY.get_sample_value("kaleidoscope_events_consumed_total", labels) == before + 1

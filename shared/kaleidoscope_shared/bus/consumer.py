@@ -135,7 +135,7 @@ class StreamConsumer:
             await asyncio.gather(reclaimer, return_exceptions=True)
 
     async def _read_and_handle(self) -> None:
-        response = await self._redis.xreadgroup(
+        response: Any = await self._redis.xreadgroup(
             self.settings.group,
             self.settings.consumer,
             dict.fromkeys(self.streams, ">"),
@@ -150,7 +150,7 @@ class StreamConsumer:
         if messages:
             await self.handle_messages(messages)
 
-    async def _guarded(self, step: Callable[[], Awaitable[None]], stop: asyncio.Event) -> bool:
+    async def _guarded(self, step: Callable[[], Awaitable[object]], stop: asyncio.Event) -> bool:
         """Run one step; on a lost group recreate it, on an outage wait. Returns whether it succeeded."""
         try:
             await step()
@@ -337,7 +337,7 @@ class StreamConsumer:
         return handled
 
     async def _dead_letter_exhausted(self, stream: str) -> None:
-        pending = await self._redis.xpending_range(
+        pending: Any = await self._redis.xpending_range(
             stream,
             self.settings.group,
             min="-",
@@ -347,7 +347,7 @@ class StreamConsumer:
         )
         exhausted = [p for p in pending if p["times_delivered"] >= self.settings.max_deliveries]
         for entry in exhausted:
-            claimed = await self._redis.xclaim(
+            claimed: Any = await self._redis.xclaim(
                 stream,
                 self.settings.group,
                 self.settings.consumer,
@@ -356,7 +356,7 @@ class StreamConsumer:
             )
             for message_id, fields in claimed:  # empty if another replica took it first
                 delivery = Delivery(stream, message_id, (fields or {}).get(b"envelope", b""))
-                error = await self._redis.hget(self._errors_key, _error_field(delivery))
+                error: Any = await self._redis.hget(self._errors_key, _error_field(delivery))
                 await self._dead_letter(
                     delivery,
                     "max-deliveries",
@@ -365,7 +365,7 @@ class StreamConsumer:
                 )
 
     async def _claim_idle(self, stream: str) -> int:
-        _next, claimed, *_deleted = await self._redis.xautoclaim(
+        reply: Any = await self._redis.xautoclaim(
             stream,
             self.settings.group,
             self.settings.consumer,
@@ -373,6 +373,7 @@ class StreamConsumer:
             start_id="0-0",
             count=self.settings.batch_size,
         )
+        claimed = reply[1]
         live = [(stream, message_id, fields) for message_id, fields in claimed if fields]
         gone = [message_id for message_id, fields in claimed if not fields]
         if gone:  # deleted from the stream while pending: nothing to apply

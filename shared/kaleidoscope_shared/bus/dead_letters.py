@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -23,7 +24,7 @@ class DeadLetter:
 
 
 async def list_dead_letters(redis: Redis, namespace: str, group: str, count: int = 100) -> list[DeadLetter]:
-    entries = await redis.xrange(dead_letter_stream(namespace, group), count=count)
+    entries: Any = await redis.xrange(dead_letter_stream(namespace, group), count=count)
     return [_read(entry_id, fields) for entry_id, fields in entries]
 
 
