@@ -92,7 +92,9 @@ def run_demo(
             delivered = [
                 d
                 for d in client.get(
-                    f"{stack.url('notifications')}/deliveries", params={"contest_id": contest_id}
+                    f"{stack.url('notifications')}/deliveries",
+                    params={"contest_id": contest_id},
+                    headers={"authorization": f"Bearer {organiser_token}"},
                 ).json()
                 if d["status"] == "sent"
             ]
