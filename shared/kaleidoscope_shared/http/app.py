@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import make_asgi_app
 
 from ..runtime import ServiceRuntime
+from .correlation import CorrelationId
 from .forwarded import ForwardedPrefix
 from .problems import install_problem_handlers, problem_response
-
-CORRELATION_HEADER = "X-Correlation-ID"
 
 
 def create_service_app(title: str, runtime: ServiceRuntime, **fastapi_kwargs: Any) -> FastAPI:
@@ -35,13 +32,7 @@ def create_service_app(title: str, runtime: ServiceRuntime, **fastapi_kwargs: An
     app.add_middleware(ForwardedPrefix)
     app.mount("/metrics", make_asgi_app())
 
-    @app.middleware("http")
-    async def correlation(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
-        with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
-            response = await call_next(request)
-        response.headers[CORRELATION_HEADER] = correlation_id
-        return response
+    app.add_middleware(CorrelationId)
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, str]:
