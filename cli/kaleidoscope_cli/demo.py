@@ -29,6 +29,8 @@ class DemoOutcome:
     contest_id: str
     entries: dict[str, dict[str, Any]]
     statistics: dict[str, Any] = field(default_factory=dict)
+    review_results: list[dict[str, Any]] = field(default_factory=list)
+    final_results: list[dict[str, Any]] = field(default_factory=list)
     finalists: list[dict[str, Any]] = field(default_factory=list)
     winners: list[dict[str, Any]] = field(default_factory=list)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
@@ -102,8 +104,8 @@ def judge(
     review = open_stage(client, cid, review["id"], timeout)
     say(f"judging: stage 1 «{review['name']}» open; the jury scores")
     sheets = score_review(client, scenario, review, jury, say)
-    results = close_stage(client, scenario, review, jury[0], titles, say)
-    outcome.finalists = ranked([r for r in results if r["advanced"]], contest)
+    outcome.review_results = close_stage(client, scenario, review, jury[0], titles, say)
+    outcome.finalists = ranked([r for r in outcome.review_results if r["advanced"]], contest)
     say(f"judging: stage 1 closed after {sheets} score sheets → {len(outcome.finalists)} finalists")
     set_awards(client, scenario, cid, final["id"])
     final = open_stage(client, cid, final["id"], timeout)
@@ -113,8 +115,8 @@ def judge(
     )
     say(f"judging: final «{final['name']}» open; {len(order)} defences in running order")
     run_final(client, scenario, final, jury, titles, say)
-    placed = close_stage(client, scenario, final, jury[0], titles, say)
-    outcome.winners = ranked([r for r in placed if r["place"] is not None], contest)
+    outcome.final_results = close_stage(client, scenario, final, jury[0], titles, say)
+    outcome.winners = ranked([r for r in outcome.final_results if r["place"] is not None], contest)
     say(f"judging: final closed → {len(outcome.winners)} placed")
 
 
