@@ -96,10 +96,14 @@ def judge(
     jury = register_jury(client, cid, contest.jury)
     say(f"judging: jury of {len(jury)} registered")
     review = client.judging(
-        "POST", f"/contests/{cid}/stages", json=stage_declaration(scenario, "review", len(jury))
+        "POST",
+        f"/contests/{cid}/stages",
+        json=stage_declaration(scenario, "review", len(jury), len(contest.entries)),
     )
     final = client.judging(
-        "POST", f"/contests/{cid}/stages", json=stage_declaration(scenario, "final", len(jury))
+        "POST",
+        f"/contests/{cid}/stages",
+        json=stage_declaration(scenario, "final", len(jury), len(contest.entries)),
     )
     review = open_stage(client, cid, review["id"], timeout)
     say(f"judging: stage 1 «{review['name']}» open; the jury scores")

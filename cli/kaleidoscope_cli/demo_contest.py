@@ -73,17 +73,17 @@ def generated_contest(now: datetime, scenario: Scenario, entries: int, jurors: i
     rng = random.Random(scenario.data["seed"])
     contest = contest_open_now(now)
     contest["rules"] = {**contest.get("rules", {}), "max_entries_per_author_per_nomination": entries}
-    territories = [t["code"] for t in contest["territories"]]
+    territories = contest["territories"]
     nominations = [n["code"] for n in contest["nominations"]]
     generated = [_entry(rng, i, nominations[i % len(nominations)], territories) for i in range(entries)]
-    return DemoContest(contest, generated, _jury(rng, scenario, jurors, territories))
+    return DemoContest(contest, generated, _jury(rng, scenario, jurors, [t["code"] for t in territories]))
 
 
 def _person(rng: random.Random) -> str:
     return f"{rng.choice(SURNAMES)} {rng.choice(NAMES)} {rng.choice(PATRONYMICS)}"
 
 
-def _entry(rng: random.Random, i: int, nomination: str, territories: list[str]) -> dict[str, Any]:
+def _entry(rng: random.Random, i: int, nomination: str, territories: list[dict[str, Any]]) -> dict[str, Any]:
     territory = territories[i % len(territories)]
     return {
         "nomination_code": nomination,
@@ -93,8 +93,8 @@ def _entry(rng: random.Random, i: int, nomination: str, territories: list[str]) 
             {
                 "full_name": _person(rng),
                 "position": rng.choice(POSITIONS),
-                "library": f"Библиотека-филиал №{i % 40 + 1} ({territory})",
-                "territory_code": territory,
+                "library": f"Библиотека-филиал №{i % 40 + 1}, {territory['name']}",
+                "territory_code": territory["code"],
                 "email": f"author{i + 1}@example.org",
             }
         ],

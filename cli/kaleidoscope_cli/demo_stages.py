@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -14,8 +15,11 @@ EVERY_JUROR_UP_TO = 9
 JURORS_PER_ENTRY = 5
 
 
-def stage_declaration(scenario: Scenario, kind: str, jury_size: int) -> dict[str, Any]:
-    """The scenario's stage as judging's DeclareStage: criteria, advancement rule, tie-breaks, assignment."""
+def stage_declaration(scenario: Scenario, kind: str, jury_size: int, entry_count: int) -> dict[str, Any]:
+    """The scenario's stage as judging's DeclareStage: criteria, advancement rule, tie-breaks, assignment.
+
+    A big jury shares the review out: JURORS_PER_ENTRY jurors per entry, none with more than half as
+    much again as an even share (room for the conflicts of interest judging steers around)."""
     stage = scenario.stage(kind)
     criteria = [
         {"name": c["name"], "weight": c["weight"], "scale_min": c["min"], "scale_max": c["max"]}
@@ -27,7 +31,13 @@ def stage_declaration(scenario: Scenario, kind: str, jury_size: int) -> dict[str
         advancement = {"rule": "places_per_nomination", "k": stage["places_per_nomination"]}
     assignment: dict[str, Any] = {"mode": "every_juror"}
     if kind == "review" and jury_size > EVERY_JUROR_UP_TO:
-        assignment = {"mode": "jurors_per_entry", "k": JURORS_PER_ENTRY, "seed": scenario.data["seed"]}
+        cap = math.ceil(1.5 * entry_count * JURORS_PER_ENTRY / jury_size)
+        assignment = {
+            "mode": "jurors_per_entry",
+            "k": JURORS_PER_ENTRY,
+            "cap_per_juror": cap,
+            "seed": scenario.data["seed"],
+        }
     return {
         "name": stage["name"],
         "kind": kind,

@@ -47,15 +47,16 @@ def test_a_generated_contest_is_the_same_for_the_same_options_and_spans_every_no
 
 def test_stage_declarations_come_from_the_scenario_and_a_big_jury_shares_the_review() -> None:
     scenario = Scenario.load()
-    review = stage_declaration(scenario, "review", 7)
+    review = stage_declaration(scenario, "review", 7, 34)
     assert review["advancement"] == {"rule": "top_per_nomination", "n": 3}
     assert [c["name"] for c in review["criteria"]] == [
         c["name"] for c in scenario.stage("review")["criteria"]
     ]
     assert review["assignment"]["mode"] == "every_juror"
-    shared = stage_declaration(scenario, "review", 20)["assignment"]
+    shared = stage_declaration(scenario, "review", 20, 500)["assignment"]
     assert shared["mode"] == "jurors_per_entry" and shared["k"] == JURORS_PER_ENTRY
-    final = stage_declaration(scenario, "final", 20)
+    assert shared["cap_per_juror"] * 20 >= 500 * JURORS_PER_ENTRY
+    final = stage_declaration(scenario, "final", 20, 500)
     assert final["advancement"] == {"rule": "places_per_nomination", "k": 1}
     assert final["assignment"]["mode"] == "every_juror"
 
