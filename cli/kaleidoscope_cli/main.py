@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import signal
 import time
 from datetime import UTC, datetime
@@ -88,11 +89,13 @@ def demo(
     runs the public final, names one winner per nomination and finishes the contest. Ends with a
     summary: entries by nomination and territory, finalists, winners, messages per channel, and the
     folder of letters and diplomas. Finalists and winners follow from the marks, never from a list.
+    Each run starts from an empty DATA_DIR (a folder an earlier demo run made is emptied first).
     """
     started = time.monotonic()
     scenario = Scenario.load()
     now = datetime.now(UTC)
     contest = generated_contest(now, scenario, entries, jurors) if entries else seed_contest(now, scenario)
+    fresh_demo_dir(data_dir)
     typer.echo(f"starting Redis and the three services (logs in {data_dir / 'logs'})…")
     stack = Stack(data_dir, redis_url, log_to_files=True).start()
     try:
@@ -111,6 +114,21 @@ def demo(
     for line in summary(outcome, contest):
         typer.echo(line)
     typer.echo(f"\ndone in {time.monotonic() - started:.0f}s.")
+
+
+DEMO_MARKER = ".kaleidoscope-demo"
+
+
+def fresh_demo_dir(data_dir: Path) -> None:
+    """Empty the folder of an earlier demo run, so the summary counts this run's letters only; a
+    non-empty folder the demo did not make is left alone and refused."""
+    if data_dir.exists() and any(data_dir.iterdir()):
+        if not (data_dir / DEMO_MARKER).exists():
+            typer.echo(f"{data_dir} holds files the demo did not write; choose another --data-dir", err=True)
+            raise typer.Exit(2)
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / DEMO_MARKER).write_text("written by `kaleidoscope demo`; the next run empties this folder\n")
 
 
 @dead_letters.command("list")

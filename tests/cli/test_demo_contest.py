@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
+import typer
 from typer.testing import CliRunner
 
 from kaleidoscope_cli.demo_contest import generated_contest, seed_contest
 from kaleidoscope_cli.demo_stages import JURORS_PER_ENTRY, stage_declaration
-from kaleidoscope_cli.main import app
+from kaleidoscope_cli.main import DEMO_MARKER, app, fresh_demo_dir
 from kaleidoscope_cli.scenario import Scenario
 
 NOW = datetime(2026, 5, 4, 10, tzinfo=UTC)
@@ -67,3 +70,16 @@ def test_demo_help_explains_the_scenario_and_the_bigger_contest_options() -> Non
     for option in ("--entries", "--jurors", "--data-dir", "--redis-url"):
         assert option in result.output
     assert "Library Kaleidoscope" in result.output and "library_kaleidoscope.json" in result.output
+
+
+def test_a_demo_folder_is_emptied_before_the_next_run_and_a_foreign_one_refused(tmp_path: Path) -> None:
+    fresh_demo_dir(tmp_path / "demo")
+    (tmp_path / "demo" / "documents").mkdir()
+    (tmp_path / "demo" / "documents" / "letter.pdf").write_bytes(b"%PDF")
+    fresh_demo_dir(tmp_path / "demo")
+    assert [p.name for p in (tmp_path / "demo").iterdir()] == [DEMO_MARKER]
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.odt").write_bytes(b"keep me")
+    with pytest.raises(typer.Exit):
+        fresh_demo_dir(tmp_path / "mine")
+    assert (tmp_path / "mine" / "thesis.odt").read_bytes() == b"keep me"
