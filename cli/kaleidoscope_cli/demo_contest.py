@@ -49,9 +49,12 @@ def read_scenario_json(name: str) -> Any:
     return json.loads(resources.files(SCENARIOS).joinpath(name).read_text(encoding="utf-8"))
 
 
-def contest_open_now(now: datetime) -> dict[str, Any]:
-    """The seed contest as a creation request, its submission window open from an hour ago for a month."""
+def contest_open_now(now: datetime, scenario: Scenario) -> dict[str, Any]:
+    """The seed contest as a creation request, its submission window open from an hour ago for a month,
+    its first organiser reachable at the scenario's organiser address."""
     contest = {k: v for k, v in read_scenario_json("contest.json").items() if k not in HISTORY_FIELDS}
+    first, *others = contest["organisers"]
+    contest["organisers"] = [{**first, "email": first["email"] or scenario.data["organiser_email"]}, *others]
     contest["window"] = {
         "opens_at": (now - timedelta(hours=1)).isoformat(),
         "closes_at": (now + timedelta(days=30)).isoformat(),
@@ -60,18 +63,20 @@ def contest_open_now(now: datetime) -> dict[str, Any]:
 
 
 def seed_contest(now: datetime, scenario: Scenario) -> DemoContest:
-    """The 34 entries of the seed, judged by the scenario's jury."""
-    entries = [
-        {k: v for k, v in raw.items() if k not in HISTORY_FIELDS}
-        for raw in read_scenario_json("entries.json")
-    ]
-    return DemoContest(contest_open_now(now), entries, scenario.jury)
+    """The 34 entries of the seed, judged by the scenario's jury; authors the seed gives no address
+    get the scenario's demo address, so that every participant can be written to."""
+    addresses = scenario.data["demo_addresses"]
+    entries = []
+    for raw in read_scenario_json("entries.json"):
+        authors = [{**a, "email": a["email"] or addresses.get(a["full_name"])} for a in raw["authors"]]
+        entries.append({k: v for k, v in raw.items() if k not in HISTORY_FIELDS} | {"authors": authors})
+    return DemoContest(contest_open_now(now, scenario), entries, scenario.jury)
 
 
 def generated_contest(now: datetime, scenario: Scenario, entries: int, jurors: int) -> DemoContest:
     """A contest of the seed's shape with `entries` entries and `jurors` jurors, the same every time."""
     rng = random.Random(scenario.data["seed"])
-    contest = contest_open_now(now)
+    contest = contest_open_now(now, scenario)
     contest["rules"] = {**contest.get("rules", {}), "max_entries_per_author_per_nomination": entries}
     territories = contest["territories"]
     nominations = [n["code"] for n in contest["nominations"]]

@@ -34,6 +34,8 @@ def test_the_seed_contest_is_open_now_with_its_34_entries_19_territories_and_the
         e["title"] for e in demo.entries
     }
     assert [j["full_name"] for j in demo.jury] == [j["full_name"] for j in scenario.jury]
+    assert all(a["email"] for e in demo.entries for a in e["authors"]), "every participant can be written to"
+    assert demo.contest["organisers"][0]["email"] == scenario.data["organiser_email"]
 
 
 def test_a_generated_contest_is_the_same_for_the_same_options_and_spans_every_nomination() -> None:
