@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import yaml
 
@@ -82,14 +84,8 @@ def settings_class(service: str) -> type[ServiceSettings]:
 
 def settings_from(service: str, environment: dict[str, str]) -> ServiceSettings:
     """The service's settings as its process would build them from exactly `environment`."""
-    cls = settings_class(service)
-    prefix = str(cls.model_config.get("env_prefix", ""))
-    values = {
-        key.removeprefix(prefix).lower(): value
-        for key, value in environment.items()
-        if key.startswith(prefix)
-    }
-    return cls.model_validate(values)
+    with mock.patch.dict(os.environ, environment, clear=True):
+        return settings_class(service)()
 
 
 def unknown_settings(service: str, environment: dict[str, str]) -> list[str]:

@@ -76,7 +76,11 @@ def test_entries_posted_through_the_gateway_reach_judging_and_notifications_once
             return sorted(row["id"] for row in gateway.get(f"/judging/contests/{contest}/entries").json())
 
         def deliveries() -> list[str]:
-            listed = gateway.get("/notifications/deliveries", params={"contest_id": str(contest)})
+            listed = gateway.get(
+                "/notifications/deliveries",
+                params={"contest_id": str(contest)},
+                headers={"Authorization": f"Bearer {token}"},
+            )
             return [row["status"] for row in listed.json()]
 
         wait_until(lambda: judging_entries() == entry_ids, 60, "judging to record every entry")

@@ -3,36 +3,63 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+import contextlib
+from collections.abc import Iterable
 
 from fastapi import FastAPI
 
 from kaleidoscope_shared.entrypoint import service_cli
 from kaleidoscope_shared.http.app import create_service_app
-from kaleidoscope_shared.observability.logging import configure_logging
+from kaleidoscope_shared.observability.logging import configure_logging, get_logger
 from kaleidoscope_shared.worker import run_worker
 
 from .bootstrap import bootstrap
+from .channels import Channel
 from .entrypoints.bus import build_handlers
-from .entrypoints.http import router
-from .service_layer.dispatch import dispatcher
+from .entrypoints.http import install_routes
 from .settings import NotificationsSettings
+
+log = get_logger(__name__)
 
 
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     settings = settings or NotificationsSettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
-    app = create_service_app("Kaleidoscope notifications", bootstrap(settings))
-    app.include_router(router)
+    service = bootstrap(settings)
+    app = create_service_app("Kaleidoscope notifications", service.runtime)
+    install_routes(app, service)
     return app
 
 
 async def worker(settings: NotificationsSettings | None = None, stop: asyncio.Event | None = None) -> None:
     settings = settings or NotificationsSettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
-    runtime = bootstrap(settings)
-    send = dispatcher(runtime, Path(settings.messages_dir()), settings.dispatch_interval_s)
-    await run_worker(runtime, handlers=build_handlers(settings.default_channel), stop=stop, background=[send])
+    service = bootstrap(settings)
+    loaded = service.load_channels()
+    for failure in loaded.failures:
+        log.error(
+            "channel.not_loaded", channel=failure.name, entry_point=failure.entry_point, error=failure.error
+        )
+    log.info("channels.loaded", channels=sorted(loaded.channels))
+    executor = service.document_executor()
+    dispatcher = service.dispatcher(loaded.channels, executor)
+
+    async def dispatch(stop: asyncio.Event) -> None:
+        await dispatcher.run(stop, settings.dispatch_interval_s)
+
+    try:
+        handlers = build_handlers(service.fan_out_config())
+        await run_worker(service.runtime, handlers=handlers, stop=stop, background=[dispatch])
+    finally:
+        await _close(loaded.channels.values())
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+
+
+async def _close(channels: Iterable[Channel]) -> None:
+    for channel in channels:
+        with contextlib.suppress(Exception):
+            await channel.aclose()
 
 
 cli = service_cli(

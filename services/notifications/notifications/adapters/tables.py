@@ -1,41 +1,123 @@
-"""The notifications service's own tables (its own metadata: it owns its database)."""
+"""The notifications service's own tables (its own metadata: it owns its database).
+
+`contests` and `entries` are this service's copies of other services' data, built from events;
+`deliveries`, `documents` and `preferences` are its own.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from kaleidoscope_shared.bus.tables import bus_tables
 
 
+def _when(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index))
+
+
+def _json(default: Any) -> Any:
+    return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
+
+
 class NotificationsTable(SQLModel, registry=registry()):
     """Base of every table in the notifications database."""
 
 
+class ContestCopy(NotificationsTable, table=True):
+    """What a ContestAnnounced told us, and the final's date and place from StageClosed."""
+
+    __tablename__ = "contests"
+
+    contest_id: uuid.UUID = Field(primary_key=True)
+    title: str
+    nominations: dict[str, str] = _json(dict)
+    organisers: list[dict[str, Any]] = _json(list)
+    contact: str = ""
+    final_date: datetime | None = _when()
+    final_place: str | None = None
+
+
+class EntryCopy(NotificationsTable, table=True):
+    """An entry at its latest revision seen; `withdrawn` wins over any older revision."""
+
+    __tablename__ = "entries"
+
+    entry_id: uuid.UUID = Field(primary_key=True)
+    contest_id: uuid.UUID = Field(index=True)
+    revision: int
+    title: str
+    nomination_code: str
+    authors: list[dict[str, Any]] = _json(list)
+    private_link: str | None = None
+    withdrawn: bool = False
+    finalist: bool = False
+    place: int | None = None
+
+
 class DeliveryRow(NotificationsTable, table=True):
-    """One message to one recipient on one channel for one event: never two."""
+    """One message to one recipient on one channel for one event: the id is `delivery_key(...)`, so a
+    second row for the same three can never be written."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("event_id", "recipient", "channel", name="uq_delivery"),)
+    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(primary_key=True)
     event_id: uuid.UUID = Field(index=True)
     event_type: str
+    kind: str
     contest_id: uuid.UUID | None = Field(default=None, index=True)
-    recipient: str
-    channel: str
+    recipient: str = Field(index=True)
+    recipient_name: str = ""
+    address: str
+    language: str
+    channel: str = Field(index=True)
     subject: str
-    body: str
-    status: str = Field(default="pending", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    html: str | None = Field(default=None, sa_column=Column(Text))
+    document_ids: list[str] = _json(list)
+    status: str = Field(default="pending")
     attempts: int = 0
-    last_error: str | None = None
+    next_attempt_at: datetime | None = _when()
+    claimed_by: str | None = None
+    claimed_until: datetime | None = _when()
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
     provider_id: str | None = None
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    sent_at: datetime | None = _when()
+
+
+class DocumentRow(NotificationsTable, table=True):
+    """An issued document: the fields its code covers, the normalised code, and where its PDF is."""
+
+    __tablename__ = "documents"
+
+    document_id: uuid.UUID = Field(primary_key=True)
+    code: str = Field(unique=True, index=True)
+    kind: str
+    contest_id: uuid.UUID = Field(index=True)
+    entry_id: uuid.UUID
+    person_key: str = Field(index=True)
+    fields: dict[str, Any] = _json(dict)
+    path: str | None = None
+    issued_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class PreferenceRow(NotificationsTable, table=True):
+    """How one person wants to hear from us: channels in order, language, channel-specific addresses."""
+
+    __tablename__ = "preferences"
+
+    person_key: str = Field(primary_key=True)
+    channels: list[str] = _json(list)
+    language: str | None = None
+    addresses: dict[str, str] = _json(dict)
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 METADATA = NotificationsTable.metadata

@@ -1,15 +1,88 @@
-"""The events notifications consumes, each mapped to its use case."""
+"""The events notifications consumes: each updates the copies, then fans out its messages."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kaleidoscope_shared import contracts
 from kaleidoscope_shared.bus.consumer import EventContext, Handler
-from kaleidoscope_shared.contracts import EntrySubmitted, Event
+from kaleidoscope_shared.contracts import (
+    ContestAnnounced,
+    ContestFinished,
+    EntrySubmitted,
+    EntryUpdated,
+    EntryWithdrawn,
+    Event,
+    JurorAssigned,
+    StageClosed,
+    StageOpened,
+    SubmissionsClosed,
+    WinnerDeclared,
+)
 
-from ..service_layer.plan import entry_received_deliveries
+from ..domain import ContestView, JurorReminderDue
+from ..domain.kinds import language_or_default
+from ..service_layer import copies
+from ..service_layer.fanout import FanOutConfig, fan_out
+
+ViewOf = Callable[[AsyncSession, Any], Awaitable[ContestView]]
+
+VIEWS: dict[type[Event], ViewOf] = {
+    ContestAnnounced: copies.record_contest,
+    EntrySubmitted: copies.record_entry,
+    EntryUpdated: copies.record_entry,
+    EntryWithdrawn: copies.record_withdrawal,
+    SubmissionsClosed: copies.view_for_closing,
+    StageOpened: copies.view_for_stage,
+    JurorAssigned: copies.view_for_stage,
+    StageClosed: copies.record_stage_closed,
+    WinnerDeclared: copies.record_winners,
+    ContestFinished: copies.view_for_finish,
+}
 
 
-def build_handlers(channel: str) -> dict[type[Event], Handler]:
-    async def entry_received(ctx: EventContext, event: EntrySubmitted) -> None:
-        ctx.session.add_all(entry_received_deliveries(ctx, event, channel))
+def build_handlers(
+    config: FanOutConfig, reminder_event: type[Event] | None = getattr(contracts, "JurorReminderDue", None)
+) -> dict[type[Event], Handler]:
+    """One handler per consumed event: apply it to the copies, then stage the messages it calls for.
+    Judging's JurorReminderDue is consumed as soon as the contracts define it."""
 
-    return {EntrySubmitted: entry_received}
+    def handler_for(view_of: ViewOf) -> Handler:
+        async def handle(ctx: EventContext, event: Event) -> None:
+            view = await view_of(ctx.session, event)
+            await ctx.session.flush()
+            await fan_out(
+                ctx.session, config, ctx.envelope.event_id, event, view, event_type=ctx.envelope.type
+            )
+
+        return handle
+
+    async def remind(ctx: EventContext, event: Any) -> None:
+        view = await copies.view_for_reminder(ctx.session, event)
+        reminder = reminder_from(ctx.envelope.event_id, event)
+        await fan_out(
+            ctx.session, config, ctx.envelope.event_id, reminder, view, event_type=ctx.envelope.type
+        )
+
+    handlers = {event_type: handler_for(view_of) for event_type, view_of in VIEWS.items()}
+    if reminder_event is not None:
+        handlers[reminder_event] = remind
+    return handlers
+
+
+def reminder_from(event_id: uuid.UUID, event: Any) -> JurorReminderDue:
+    """The planner's reminder from judging's event (same facts, the event id as the reminder's)."""
+    return JurorReminderDue(
+        reminder_id=event_id,
+        juror_id=event.juror_id,
+        juror_name=event.juror_name,
+        juror_email=str(event.juror_email) if event.juror_email else None,
+        stage_name=event.stage_name,
+        deadline=event.deadline,
+        pending_entry_ids=tuple(event.missing_entry_ids),
+        language=language_or_default(event.language),
+    )

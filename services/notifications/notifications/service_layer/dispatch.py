@@ -1,58 +1,208 @@
-"""Sending pending deliveries through their channel, outside the consumer's transaction."""
+"""Sending due deliveries through their channels, outside the consumer's transaction.
+
+Several dispatchers (one per worker replica) may run: each claims a batch of due rows with a lease
+(a conditional UPDATE; `FOR UPDATE SKIP LOCKED` on PostgreSQL), sends them, and records each outcome
+only if it still holds the claim. A dispatcher that dies mid-batch leaves its rows claimed until the
+lease runs out; they are then sent again with the same delivery id (the same Message-ID / webhook-id),
+so the receiver can recognise the resend. Outcomes are recorded with their events in one transaction:
+NotificationDelivered for a sent message, NotificationFailed for one that is dead.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
-from datetime import UTC, datetime
-from pathlib import Path
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
-from sqlmodel import select
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from kaleidoscope_shared.bus.outbox import Outbox
 from kaleidoscope_shared.bus.stopping import sleep_or_stop
+from kaleidoscope_shared.contracts import NotificationDelivered, NotificationFailed
+from kaleidoscope_shared.db import SessionFactory
 from kaleidoscope_shared.observability.logging import get_logger
-from kaleidoscope_shared.runtime import ServiceRuntime
 
 from ..adapters.tables import DeliveryRow
+from ..channels import Channel, ChannelError
+from ..domain import DeliveryState, DeliveryStatus, RetryPolicy, record_failure, record_success
+from .messages import MessageBuilder
 
 log = get_logger(__name__)
+T = DeliveryRow.__table__  # type: ignore[attr-defined]
+DUE = ("pending", "failed")
 
 
-async def dispatch_pending(runtime: ServiceRuntime, folder: Path, limit: int = 200) -> int:
-    """Write pending deliveries to `folder` (one file per delivery id: a retry overwrites, never adds)."""
-    async with runtime.sessions() as session, session.begin():
-        rows = list(
-            (
-                await session.execute(select(DeliveryRow).where(DeliveryRow.status == "pending").limit(limit))
-            ).scalars()
-        )
-        await asyncio.to_thread(_write_messages, folder, rows)
-        for row in rows:
-            row.status, row.attempts, row.sent_at = "sent", row.attempts + 1, datetime.now(UTC)
-    return len(rows)
+@dataclass
+class Dispatcher:
+    sessions: SessionFactory
+    outbox: Outbox
+    channels: dict[str, Channel]
+    messages: MessageBuilder
+    name: str
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    batch_size: int = 100
+    lease: timedelta = timedelta(seconds=60)
+    concurrency: int = 8
+    skip_locked: bool = False
+    rng: random.Random = field(default_factory=random.Random)
 
-
-def _write_messages(folder: Path, rows: list[DeliveryRow]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for row in rows:
-        message = {
-            "to": row.recipient,
-            "subject": row.subject,
-            "body": row.body,
-            "event_id": str(row.event_id),
-        }
-        (folder / f"{row.id}.json").write_text(json.dumps(message, ensure_ascii=False, indent=2))
-
-
-def dispatcher(runtime: ServiceRuntime, folder: Path, interval_s: float):  # type: ignore[no-untyped-def]
-    async def loop(stop: asyncio.Event) -> None:
+    async def run(self, stop: asyncio.Event, interval_s: float) -> None:
+        """Dispatch until `stop` is set; a database outage only pauses it."""
         while not stop.is_set():
             try:
-                sent = await dispatch_pending(runtime, folder)
+                claimed = await self.dispatch_once()
             except Exception:
                 log.exception("dispatch.failed")
-                sent = 0
-            if not sent:
+                claimed = 0
+            if claimed < self.batch_size:
                 await sleep_or_stop(stop, interval_s)
 
-    return loop
+    async def dispatch_once(self) -> int:
+        """Claim one batch of due deliveries and send it; returns how many were claimed.
+
+        Outcomes are recorded as the sends complete (each commit takes every outcome that arrived
+        meanwhile), so a crash leaves only the messages of the last moments unrecorded, not a batch."""
+        rows = await self.claim()
+        if not rows:
+            return 0
+        await self.messages.prefetch(rows)
+        gate = asyncio.Semaphore(self.concurrency)
+        done: asyncio.Queue[tuple[DeliveryRow, str | ChannelError]] = asyncio.Queue()
+
+        async def send_one(row: DeliveryRow) -> None:
+            async with gate:
+                await done.put((row, await self.send(row)))
+
+        senders = asyncio.gather(*(send_one(row) for row in rows))
+        recorded = 0
+        try:
+            while recorded < len(rows):
+                outcomes = [await done.get()]
+                while not done.empty():
+                    outcomes.append(done.get_nowait())
+                await self._record(outcomes)
+                recorded += len(outcomes)
+        finally:
+            await senders  # if recording failed, the lease runs out and the rest are sent again
+        return len(rows)
+
+    async def claim(self) -> list[DeliveryRow]:
+        now = datetime.now(UTC)
+        due = (
+            select(T.c.id)
+            .where(
+                T.c.status.in_(DUE),
+                or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= now),
+                or_(T.c.claimed_until.is_(None), T.c.claimed_until < now),
+            )
+            .order_by(T.c.created_at)
+            .limit(self.batch_size)
+        )
+        if self.skip_locked:
+            due = due.with_for_update(skip_locked=True)
+        claim = (
+            update(T)
+            .where(T.c.id.in_(due.scalar_subquery()))
+            .values(claimed_by=self.name, claimed_until=now + self.lease)
+            .returning(*T.c)
+        )
+        async with self.sessions.begin() as session:
+            result = await session.execute(claim)
+            return [DeliveryRow.model_validate(dict(r._mapping)) for r in result]
+
+    async def send(self, row: DeliveryRow) -> str | ChannelError:
+        """The provider id of the sent message, or the error that stopped it."""
+        channel = self.channels.get(row.channel)
+        if channel is None:
+            return ChannelError(f"channel {row.channel!r} is not available in this worker", permanent=False)
+        try:
+            message = await self.messages.build(row)
+            return (await channel.send(message)).provider_id
+        except ChannelError as error:
+            return error
+        except Exception as error:  # a plugin may fail in any way; the delivery is retried
+            log.exception("dispatch.channel_crashed", channel=row.channel, delivery_id=str(row.id))
+            return ChannelError(f"{type(error).__name__}: {error}", permanent=False)
+
+    async def _record(self, outcomes: list[tuple[DeliveryRow, str | ChannelError]]) -> None:
+        now = datetime.now(UTC)
+        async with self.sessions.begin() as session:
+            for row, outcome in outcomes:
+                await self._record_one(session, row, outcome, now)
+
+    async def _record_one(
+        self, session: AsyncSession, row: DeliveryRow, outcome: str | ChannelError, now: datetime
+    ) -> None:
+        state = _state_of(row)
+        if isinstance(outcome, ChannelError):
+            state = record_failure(
+                state, str(outcome), permanent=outcome.permanent, now=now, policy=self.policy, rng=self.rng
+            )
+        else:
+            state = record_success(state, outcome)
+        status = _status_of(state)
+        changed = await session.execute(
+            update(T)
+            .where(and_(T.c.id == row.id, T.c.claimed_by == self.name))
+            .values(
+                status=status,
+                attempts=state.attempts,
+                next_attempt_at=state.next_attempt_at,
+                last_error=state.last_error,
+                provider_id=state.provider_id,
+                sent_at=now if status == "sent" else row.sent_at,
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+        if changed.rowcount == 0:  # type: ignore[attr-defined]
+            log.warning("dispatch.lease_lost", delivery_id=str(row.id))
+            return
+        await self._announce(session, row, status, state, now)
+
+    async def _announce(
+        self, session: AsyncSession, row: DeliveryRow, status: str, state: DeliveryState, now: datetime
+    ) -> None:
+        if status == "sent":
+            event: NotificationDelivered | NotificationFailed = NotificationDelivered(
+                delivery_id=row.id,
+                source_event_id=row.event_id,
+                recipient=row.recipient,
+                channel=row.channel,
+                provider_id=state.provider_id,
+                delivered_at=now,
+            )
+        elif status == "dead":
+            event = NotificationFailed(
+                delivery_id=row.id,
+                source_event_id=row.event_id,
+                recipient=row.recipient,
+                channel=row.channel,
+                attempts=state.attempts,
+                error=state.last_error or "",
+                failed_at=now,
+            )
+            log.error("dispatch.dead", delivery_id=str(row.id), channel=row.channel, error=state.last_error)
+        else:
+            return
+        await self.outbox.add(session, event, contest_id=row.contest_id)
+
+
+def _state_of(row: DeliveryRow) -> DeliveryState:
+    return DeliveryState(
+        delivery_id=row.id,
+        status=DeliveryStatus.PENDING,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        provider_id=row.provider_id,
+    )
+
+
+def _status_of(state: DeliveryState) -> str:
+    """The row's status: `failed` is a pending delivery whose last attempt failed (a retry is due)."""
+    if state.status is DeliveryStatus.PENDING and state.attempts:
+        return "failed"
+    return state.status.value

@@ -1,0 +1,26 @@
+"""What routes depend on: the service's parts, and the organiser check."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from kaleidoscope_shared.http.auth import require_organiser
+
+from ...bootstrap import Notifications
+
+
+def get_service(request: Request) -> Notifications:
+    service: Notifications = request.app.state.notifications
+    return service
+
+
+ServiceDep = Annotated[Notifications, Depends(get_service)]
+
+
+def organiser(request: Request, service: ServiceDep) -> None:
+    require_organiser(request, service.settings.organiser_token.get_secret_value())
+
+
+ORGANISER_ONLY = [Depends(organiser)]

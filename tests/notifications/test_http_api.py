@@ -1,0 +1,235 @@
+"""The notifications API: delivery log and resend, preferences, template previews, document checks,
+and which role may call which route."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from service_kit import (
+    ZAVODISKER,
+    consumer_for,
+    contest_announced,
+    contest_finished,
+    deliver,
+    entry_submitted,
+    settings_for,
+    wrap,
+)
+
+from notifications.bootstrap import Notifications
+from notifications.channels import Channel, ChannelError, DeliveryReceipt, OutgoingMessage
+from notifications.main import create_app
+
+ORGANISER = {"authorization": "Bearer organiser-dev-token"}
+
+
+@pytest.fixture
+async def app(database_url: str, redis_url: str, namespace: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
+    app = create_app(settings_for(database_url, redis_url, namespace, tmp_path))
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=ORGANISER) as client:
+        yield client
+
+
+def service_of(app: FastAPI) -> Notifications:
+    return app.state.notifications  # type: ignore[no-any-return]
+
+
+async def finished_contest(app: FastAPI, namespace: str) -> uuid.UUID:
+    contest, entry = uuid.uuid4(), uuid.uuid4()
+    events = [contest_announced(contest), entry_submitted(contest, entry, authors=[ZAVODISKER])]
+    events.append(contest_finished(contest, [entry], []))  # type: ignore[arg-type]
+    await deliver(consumer_for(service_of(app)), namespace, *[wrap(e) for e in events])
+    return contest
+
+
+class Refusing(Channel):
+    name = "file"
+
+    async def send(self, message: OutgoingMessage) -> DeliveryReceipt:
+        raise ChannelError("mailbox unavailable", permanent=True)
+
+
+# --- deliveries ----------------------------------------------------------------------------------
+
+
+async def test_the_log_shows_who_has_not_been_told_yet_and_a_resend_sends_again(
+    app: FastAPI, client: httpx.AsyncClient, namespace: str
+) -> None:
+    contest = await finished_contest(app, namespace)
+    await service_of(app).dispatcher({"file": Refusing()}).dispatch_once()
+    untold = await client.get(
+        "/deliveries", params={"contest_id": str(contest), "status": ["pending", "failed", "dead"]}
+    )
+    assert untold.status_code == 200
+    assert {(d["recipient"], d["status"]) for d in untold.json()} >= {(str(ZAVODISKER.email), "dead")}
+    only_sent = await client.get("/deliveries", params={"contest_id": str(contest), "status": "sent"})
+    assert only_sent.json() == []
+    mine = await client.get(
+        "/deliveries", params={"recipient": "ZAVODISKER@belovo-lib.example", "channel": "file"}
+    )
+    assert len(mine.json()) == 2 and all(d["last_error"] == "mailbox unavailable" for d in mine.json())
+    target = mine.json()[0]["id"]
+    resent = await client.post(f"/deliveries/{target}/resend")
+    assert (
+        resent.status_code == 202 and resent.json()["status"] == "pending" and resent.json()["attempts"] == 0
+    )
+    detail = await client.get(f"/deliveries/{target}")
+    assert detail.json()["text"]
+
+
+async def test_an_unknown_delivery_is_a_problem_report(client: httpx.AsyncClient) -> None:
+    response = await client.post(f"/deliveries/{uuid.uuid4()}/resend")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+# --- preferences ---------------------------------------------------------------------------------
+
+
+async def test_preferences_are_stored_per_recipient(client: httpx.AsyncClient) -> None:
+    before = await client.get("/recipients/Someone@Example.org/preferences")
+    assert before.json() == {
+        "recipient": "someone@example.org",
+        "stored": False,
+        "channels": ["file"],
+        "language": None,
+        "addresses": {},
+    }
+    body = {"channels": ["email", "console"], "language": "en", "addresses": {"console": "desk"}}
+    assert (await client.put("/recipients/someone@example.org/preferences", json=body)).status_code == 200
+    after = await client.get("/recipients/someone@example.org/preferences")
+    assert after.json() == {"recipient": "someone@example.org", "stored": True, **body}
+
+
+async def test_an_uninstalled_channel_or_a_private_webhook_is_refused(client: httpx.AsyncClient) -> None:
+    unknown = await client.put("/recipients/a@example.org/preferences", json={"channels": ["carrier-pigeon"]})
+    assert unknown.status_code == 422 and "carrier-pigeon" in unknown.json()["detail"]
+    private = await client.put(
+        "/recipients/a@example.org/preferences",
+        json={"channels": ["webhook"], "addresses": {"webhook": "https://127.0.0.1/hook"}},
+    )
+    assert private.status_code == 422 and "non-public" in private.json()["detail"]
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("language", "expected"), [("ru", "Уважаемая Оксана Юрьевна"), ("en", "Dear")])
+async def test_a_template_preview_renders_the_sample_in_each_language(
+    client: httpx.AsyncClient, language: str, expected: str
+) -> None:
+    response = await client.get(f"/templates/final_invitation/{language}/preview")
+    assert response.status_code == 200
+    assert expected in response.json()["text"]
+
+
+async def test_a_draft_template_is_previewed_and_its_errors_are_problem_details(
+    client: httpx.AsyncClient,
+) -> None:
+    good = await client.post(
+        "/templates/entry_received/ru/preview", json={"subject": "Принято: {{ entry.title }}"}
+    )
+    assert good.json()["subject"] == "Принято: Рюкзачок знаний"
+    broken = await client.post(
+        "/templates/entry_received/ru/preview", json={"text": "{{ entry.titel }}\n{% if %}"}
+    )
+    assert broken.status_code == 422
+    assert broken.headers["content-type"] == "application/problem+json"
+    assert broken.json()["problems"][0]["part"] == "text"
+    undefined = await client.post("/templates/entry_received/en/preview", json={"text": "{{ entry.titel }}"})
+    assert undefined.status_code == 422 and "titel" in undefined.json()["detail"]
+    assert (await client.get("/templates/no_such_kind/ru/preview")).status_code == 404
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+async def test_a_documents_code_is_confirmed_publicly_and_a_wrong_code_is_not(
+    app: FastAPI, client: httpx.AsyncClient, namespace: str
+) -> None:
+    contest = await finished_contest(app, namespace)
+    listed = (await client.get("/documents", params={"contest_id": str(contest)})).json()
+    assert sorted(d["kind"] for d in listed) == ["participant_diploma", "thank_you_letter"]
+    code = listed[0]["code"]
+    typed = "-".join(code[i : i + 4] for i in range(0, 16, 4)).lower()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as anonymous:
+        confirmed = await anonymous.get(f"/documents/verify/{typed}")
+        forged = await anonymous.get(f"/documents/verify/{code[:-1]}{'A' if code[-1] != 'A' else 'B'}")
+    assert confirmed.status_code == 200
+    assert confirmed.json()["genuine"] is True and confirmed.json()["recipient_name"] == ZAVODISKER.full_name
+    assert forged.status_code == 404
+    pdf = await client.get(f"/documents/{listed[0]['document_id']}/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+async def test_the_channels_report_lists_the_loaded_ones(client: httpx.AsyncClient) -> None:
+    report = (await client.get("/channels")).json()
+    assert {"email", "file", "console", "webhook"} <= set(report["installed"])
+    assert "file" in report["loaded"] and report["failures"] == []
+
+
+# --- who may call what ---------------------------------------------------------------------------
+
+PUBLIC = {("GET", "/health"), ("GET", "/ready"), ("GET", "/documents/verify/{code}")}
+ORGANISER_ONLY = {
+    ("GET", "/deliveries"),
+    ("GET", "/deliveries/{delivery_id}"),
+    ("POST", "/deliveries/{delivery_id}/resend"),
+    ("GET", "/recipients/{recipient}/preferences"),
+    ("PUT", "/recipients/{recipient}/preferences"),
+    ("GET", "/templates"),
+    ("GET", "/templates/{kind}/{language}/preview"),
+    ("POST", "/templates/{kind}/{language}/preview"),
+    ("GET", "/documents"),
+    ("GET", "/documents/{document_id}/pdf"),
+    ("GET", "/channels"),
+}
+DOCS = {("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc")}
+
+
+def routes_of(app: FastAPI) -> set[tuple[str, str]]:
+    found = set()
+    for route in app.routes:
+        for method in getattr(route, "methods", None) or ():
+            if method != "HEAD":
+                found.add((method, route.path))  # type: ignore[attr-defined]
+    return found
+
+
+def concrete(path: str) -> str:
+    values = {"code": "AAAA-BBBB-CCCC-DDDD", "kind": "entry_received", "language": "ru"}
+    return re.sub(r"{(\w+)}", lambda m: values.get(m.group(1), str(uuid.uuid4())), path)
+
+
+async def test_every_route_is_classified_and_organiser_routes_refuse_everyone_else(app: FastAPI) -> None:
+    unclassified = routes_of(app) - PUBLIC - ORGANISER_ONLY - DOCS
+    assert not unclassified, f"classify these routes in the role matrix: {sorted(unclassified)}"
+    assert all(
+        isinstance(r, APIRoute)
+        for r in app.routes
+        if getattr(r, "path", "") in {p for _, p in ORGANISER_ONLY}
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as anyone:
+        for method, path in sorted(ORGANISER_ONLY):
+            url, body = concrete(path), {"channels": ["file"]} if method == "PUT" else {}
+            nobody = await anyone.request(method, url, json=body)
+            stranger = await anyone.request(method, url, json=body, headers={"authorization": "Bearer guess"})
+            assert (nobody.status_code, stranger.status_code) == (401, 403), (method, path)
+        for method, path in sorted(PUBLIC):
+            response = await anyone.request(method, concrete(path))
+            assert response.status_code not in (401, 403), (method, path)
