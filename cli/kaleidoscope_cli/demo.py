@@ -34,7 +34,18 @@ class DemoOutcome:
     finalists: list[dict[str, Any]] = field(default_factory=list)
     winners: list[dict[str, Any]] = field(default_factory=list)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
-    documents_dir: Path | None = None
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    data_dir: Path | None = None
+
+    @property
+    def documents_dir(self) -> Path | None:
+        """Where notifications draws the letters and diplomas (PDF), when it runs on this machine."""
+        return self.data_dir / "documents" if self.data_dir else None
+
+    @property
+    def messages_dir(self) -> Path | None:
+        """Where the file channel writes each message, its attachments beside it."""
+        return self.data_dir / "messages" if self.data_dir else None
 
     def titles(self) -> dict[str, str]:
         return {entry_id: entry["content"]["title"] for entry_id, entry in self.entries.items()}
@@ -45,10 +56,11 @@ def run_demo(
     contest: DemoContest,
     say: Say,
     scenario: Scenario | None = None,
-    documents_dir: Path | None = None,
+    data_dir: Path | None = None,
     timeout: float = 60.0,
 ) -> DemoOutcome:
-    """Run the contest from creation to the letters; raises DemoError if a step fails or stalls."""
+    """Run the contest from creation to the letters; raises DemoError if a step fails or stalls.
+    `data_dir` is the services' data folder when they run on this machine (for the summary)."""
     scenario = scenario or Scenario.load()
     client = ServiceClient(endpoints)
     try:
@@ -57,7 +69,7 @@ def run_demo(
         finish(client, outcome, say, timeout)
     finally:
         client.close()
-    outcome.documents_dir = documents_dir
+    outcome.data_dir = data_dir
     return outcome
 
 
@@ -146,7 +158,8 @@ def finish(client: ServiceClient, outcome: DemoOutcome, say: Say, timeout: float
     say("submissions: results published; the contest is finished")
     outcome.statistics = client.submissions("GET", f"/contests/{cid}/statistics")
     outcome.deliveries = settled_deliveries(client, cid, timeout)
-    say(f"notifications: {len(outcome.deliveries)} messages recorded")
+    outcome.documents = client.notifications("GET", "/documents", params={"contest_id": cid})
+    say(f"notifications: {len(outcome.deliveries)} messages, {len(outcome.documents)} letters and diplomas")
 
 
 def _results_published(client: ServiceClient, contest_id: str) -> bool:

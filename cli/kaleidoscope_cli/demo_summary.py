@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from .demo import DemoOutcome
 from .demo_contest import DemoContest
 from .demo_notifications import per_channel
+
+DOCUMENT_NAMES = {
+    "thank_you_letter": "thank-you letters",
+    "participant_diploma": "participant's diplomas",
+    "finalist_diploma": "finalist's diplomas",
+    "winner_diploma": "winner's diplomas",
+}
 
 
 def summary(outcome: DemoOutcome, contest: DemoContest) -> list[str]:
@@ -64,14 +72,15 @@ def _messages(outcome: DemoOutcome) -> list[str]:
 
 
 def _documents(outcome: DemoOutcome) -> list[str]:
-    if outcome.documents_dir is None:
-        return []
-    files = (
-        sorted(p for p in outcome.documents_dir.rglob("*") if p.is_file())
-        if outcome.documents_dir.exists()
-        else []
-    )
-    return ["", f"Letters and diplomas: {outcome.documents_dir} ({len(files)} files)"]
+    kinds = Counter(document["kind"] for document in outcome.documents)
+    listed = ", ".join(f"{n} {DOCUMENT_NAMES.get(kind, kind)}" for kind, n in kinds.most_common())
+    lines = ["", f"Letters and diplomas ({len(outcome.documents)}): {listed}"]
+    if outcome.documents_dir is not None and outcome.documents_dir.exists():
+        pdfs = len(list(outcome.documents_dir.glob("*.pdf")))
+        lines.append(f"  {outcome.documents_dir}  ({pdfs} PDF files)")
+    if outcome.messages_dir is not None and outcome.messages_dir.exists():
+        lines.append(f"  {outcome.messages_dir}  (each message as .eml, its documents beside it)")
+    return lines
 
 
 def _authors(entry: dict[str, Any]) -> str:

@@ -105,7 +105,7 @@ def demo(
             stack.url("notifications"),
             DEVELOPMENT_ORGANISER_TOKEN,
         )
-        outcome = run_demo(endpoints, contest, typer.echo, scenario, documents_dir=stack.documents_dir)
+        outcome = run_demo(endpoints, contest, typer.echo, scenario, data_dir=stack.data_dir)
     except DemoError as error:
         typer.echo(f"the demo stopped: {error} (logs in {data_dir / 'logs'})", err=True)
         raise typer.Exit(1) from error

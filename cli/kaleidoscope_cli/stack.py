@@ -47,11 +47,6 @@ class Stack:
         self.wait_ready(timeout)
         return self
 
-    @property
-    def documents_dir(self) -> Path:
-        """Where notifications writes the letters and diplomas it generates."""
-        return self.data_dir / "documents"
-
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 

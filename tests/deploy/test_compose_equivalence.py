@@ -62,7 +62,8 @@ def organiser_token(local: LocalCompose) -> str:
 def test_entries_posted_through_the_gateway_reach_judging_and_notifications_once_each(
     local_compose: LocalCompose,
 ) -> None:
-    contest = open_contest(f"{local_compose.gateway_url()}/submissions", organiser_token(local_compose))
+    token = organiser_token(local_compose)
+    contest = open_contest(f"{local_compose.gateway_url()}/submissions", token)
     titles = [f"Рюкзачок знаний {i}" for i in range(ENTRIES)]
     with httpx.Client(base_url=local_compose.gateway_url(), timeout=10) as gateway:
         posted = [

@@ -9,7 +9,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,7 +48,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterat
             stack.url("notifications"),
             DEVELOPMENT_ORGANISER_TOKEN,
         )
-        outcome = run_demo(endpoints, contest, progress.append, documents_dir=stack.documents_dir)
+        outcome = run_demo(endpoints, contest, progress.append, data_dir=stack.data_dir)
     finally:
         stack.stop()
     yield DemoRun(contest, outcome, progress)
@@ -95,20 +94,56 @@ def test_the_summary_names_the_statistics_the_winners_and_the_channels(demo_run:
     assert str(demo_run.outcome.documents_dir) in text
 
 
-def test_no_message_is_sent_twice_and_none_failed(demo_run: DemoRun) -> None:
-    deliveries = demo_run.outcome.deliveries
-    assert deliveries
+def test_no_message_is_sent_twice_and_each_was_written_once(demo_run: DemoRun) -> None:
+    outcome = demo_run.outcome
+    deliveries = outcome.deliveries
     keys = Counter((d["event_id"], d["recipient"], d["channel"]) for d in deliveries)
-    assert [key for key, n in keys.items() if n > 1] == []
-    assert Counter(d["status"] for d in deliveries) == {"sent": len(deliveries)}
+    assert deliveries and [key for key, n in keys.items() if n > 1] == []
+    assert {(d["status"], d["attempts"]) for d in deliveries} == {("sent", 1)}
+    assert outcome.messages_dir is not None
+    written = sorted(path.stem for path in outcome.messages_dir.glob("*.eml"))
+    assert written == sorted(d["id"] for d in deliveries)
+    finished = [d for d in deliveries if d["kind"] == "contest_finished_participant"]
+    assert sorted(d["recipient"] for d in finished) == sorted({email for _, email in participants(outcome)})
 
 
-def participants(outcome: DemoOutcome) -> set[str]:
+def participants(outcome: DemoOutcome) -> set[tuple[str, str]]:
+    """(entry, author's e-mail) for every author of every entry: who is owed a letter and a diploma."""
     return {
-        author["full_name"] for entry in outcome.entries.values() for author in entry["content"]["authors"]
+        (entry_id, author["email"].lower())
+        for entry_id, entry in outcome.entries.items()
+        for author in entry["content"]["authors"]
     }
 
 
-def documents(outcome: DemoOutcome) -> list[Path]:
-    assert outcome.documents_dir is not None
-    return sorted(path for path in outcome.documents_dir.rglob("*") if path.is_file())
+def issued(outcome: DemoOutcome, kind: str) -> Counter[tuple[str, str]]:
+    return Counter((d["entry_id"], d["person_key"]) for d in outcome.documents if d["kind"] == kind)
+
+
+def test_every_participant_gets_one_thank_you_letter_and_one_diploma(demo_run: DemoRun) -> None:
+    owed = participants(demo_run.outcome)
+    assert len(owed) == 37
+    assert issued(demo_run.outcome, "thank_you_letter") == Counter(owed)
+    assert issued(demo_run.outcome, "participant_diploma") == Counter(owed)
+
+
+def test_each_winner_gets_one_winners_diploma_and_no_one_else_does(demo_run: DemoRun) -> None:
+    outcome = demo_run.outcome
+    winner_ids = {r["entry_id"] for r in outcome.winners}
+    owed = {(entry_id, email) for entry_id, email in participants(outcome) if entry_id in winner_ids}
+    assert len(winner_ids) == 3 and issued(outcome, "winner_diploma") == Counter(owed)
+
+
+def test_every_document_is_drawn_once_as_a_pdf_and_attached_to_its_recipients_message(
+    demo_run: DemoRun,
+) -> None:
+    outcome = demo_run.outcome
+    assert outcome.documents_dir is not None and outcome.messages_dir is not None
+    pdfs = {path.stem: path for path in outcome.documents_dir.glob("*.pdf")}
+    assert sorted(pdfs) == sorted(d["document_id"] for d in outcome.documents)
+    assert all(path.read_bytes().startswith(b"%PDF") for path in pdfs.values())
+    attached = Counter(doc for d in outcome.deliveries for doc in d["document_ids"])
+    assert attached == Counter(d["document_id"] for d in outcome.documents)
+    for delivery in outcome.deliveries:
+        folder = outcome.messages_dir / delivery["id"]
+        assert len(list(folder.glob("*.pdf")) if folder.exists() else []) == len(delivery["document_ids"])
