@@ -68,6 +68,8 @@ def _messages(outcome: DemoOutcome) -> list[str]:
     lines = ["", f"Messages ({len(outcome.deliveries)}):"]
     for channel, statuses in sorted(per_channel(outcome.deliveries).items()):
         lines.append(f"  {channel}: " + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
+    kinds = Counter(d.get("kind", d["event_type"]) for d in outcome.deliveries)
+    lines.append("  by kind: " + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()))
     return lines
 
 

@@ -114,6 +114,12 @@ def test_the_seed_contest_through_the_gateway_ends_with_nine_finalists_and_three
     assert {r["entry_id"] for r in outcome.winners} <= {r["entry_id"] for r in outcome.finalists}
     keys = Counter((d["event_id"], d["recipient"], d["channel"]) for d in outcome.deliveries)
     assert outcome.deliveries and max(keys.values()) == 1
+    authors = sum(len(entry["content"]["authors"]) for entry in outcome.entries.values())
+    documents = Counter(d["kind"] for d in outcome.documents)
+    assert documents["thank_you_letter"] == documents["participant_diploma"] == authors
+    assert documents["winner_diploma"] == sum(
+        len(outcome.entries[w["entry_id"]]["content"]["authors"]) for w in outcome.winners
+    )
     assert local_compose.group is not None and not local_compose.group.exited()
     assert len(answering_replicas(local_compose)) == REPLICAS["judging-api"]
 
