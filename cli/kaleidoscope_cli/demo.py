@@ -157,7 +157,7 @@ def finish(client: ServiceClient, outcome: DemoOutcome, say: Say, timeout: float
     wait_for(lambda: _results_published(client, cid), timeout, "submissions to publish the results")
     say("submissions: results published; the contest is finished")
     outcome.statistics = client.submissions("GET", f"/contests/{cid}/statistics")
-    outcome.deliveries = settled_deliveries(client, cid, timeout)
+    outcome.deliveries = settled_deliveries(client, cid, timeout, say)
     outcome.documents = client.notifications("GET", "/documents", params={"contest_id": cid})
     say(f"notifications: {len(outcome.deliveries)} messages, {len(outcome.documents)} letters and diplomas")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from .demo_client import DemoError, ServiceClient
@@ -11,26 +12,37 @@ from .demo_client import DemoError, ServiceClient
 # Statuses a delivery leaves by itself: not tried yet, or failed and waiting for its next attempt
 # (it ends `sent`, or `dead` once its attempts are used up).
 IN_FLIGHT = {"pending", "failed"}
-QUIET_S = 2.0
+QUIET_S = 1.0
 PAGE = 1000
+PROGRESS_EVERY_S = 5.0
 
 
-def settled_deliveries(client: ServiceClient, contest_id: str, timeout: float) -> list[dict[str, Any]]:
-    """The contest's deliveries once none is in flight and the log has not grown for QUIET_S seconds.
-
-    Events reach notifications asynchronously: a quiet log is the sign that the last of them (the
-    letters and diplomas that follow ContestFinished) has been handled."""
-    deadline = time.monotonic() + timeout
-    last: list[dict[str, Any]] = []
-    quiet_since = time.monotonic()
-    while time.monotonic() < deadline:
+def settled_deliveries(
+    client: ServiceClient, contest_id: str, timeout: float, say: Callable[[str], None] = print
+) -> list[dict[str, Any]]:
+    """The contest's deliveries once ContestFinished has been fanned out, none is in flight, and the
+    log has not changed for QUIET_S seconds. Raises DemoError if nothing moves for `timeout` seconds
+    (a big contest may take longer than that in all, drawing its PDFs; it keeps moving meanwhile)."""
+    last: tuple[int, int] | None = None
+    moved = quiet_since = told = time.monotonic()
+    while time.monotonic() - moved < timeout:
         current = deliveries_of(client, contest_id)
-        if len(current) != len(last) or any(d["status"] in IN_FLIGHT for d in current):
-            last, quiet_since = current, time.monotonic()
-        elif time.monotonic() - quiet_since >= QUIET_S:
+        state = (len(current), sum(d["status"] in IN_FLIGHT for d in current))
+        if state != last:
+            last, moved, quiet_since = state, time.monotonic(), time.monotonic()
+            if time.monotonic() - told >= PROGRESS_EVERY_S:
+                say(f"notifications: {state[0] - state[1]}/{state[0]} messages sent")
+                told = time.monotonic()
+        elif _finished(current) and time.monotonic() - quiet_since >= QUIET_S:
             return current
         time.sleep(0.25)
-    raise DemoError(f"notifications still busy after {timeout:.0f}s ({len(last)} deliveries so far)")
+    raise DemoError(f"notifications made no progress for {timeout:.0f}s ({last} deliveries, in flight)")
+
+
+def _finished(deliveries: list[dict[str, Any]]) -> bool:
+    """The contest's end has been told, and nothing is waiting to be sent."""
+    told = any(d["event_type"] == "contest-finished" for d in deliveries)
+    return told and not any(d["status"] in IN_FLIGHT for d in deliveries)
 
 
 def deliveries_of(client: ServiceClient, contest_id: str) -> list[dict[str, Any]]:

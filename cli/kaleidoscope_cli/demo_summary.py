@@ -9,6 +9,8 @@ from .demo import DemoOutcome
 from .demo_contest import DemoContest
 from .demo_notifications import per_channel
 
+# notifications' GET /documents lists at most this many.
+LISTED_AT_MOST = 1000
 DOCUMENT_NAMES = {
     "thank_you_letter": "thank-you letters",
     "participant_diploma": "participant's diplomas",
@@ -76,7 +78,8 @@ def _messages(outcome: DemoOutcome) -> list[str]:
 def _documents(outcome: DemoOutcome) -> list[str]:
     kinds = Counter(document["kind"] for document in outcome.documents)
     listed = ", ".join(f"{n} {DOCUMENT_NAMES.get(kind, kind)}" for kind, n in kinds.most_common())
-    lines = ["", f"Letters and diplomas ({len(outcome.documents)}): {listed}"]
+    shown = f"the first {LISTED_AT_MOST} listed" if len(outcome.documents) >= LISTED_AT_MOST else "all"
+    lines = ["", f"Letters and diplomas ({shown}): {listed}"]
     if outcome.documents_dir is not None and outcome.documents_dir.exists():
         pdfs = len(list(outcome.documents_dir.glob("*.pdf")))
         lines.append(f"  {outcome.documents_dir}  ({pdfs} PDF files)")

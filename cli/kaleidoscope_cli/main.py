@@ -24,7 +24,11 @@ from .demo_summary import summary
 from .scenario import Scenario
 from .stack import Stack
 
-app = typer.Typer(help="Kaleidoscope: run a professional contest end to end.", no_args_is_help=True)
+app = typer.Typer(
+    help="Kaleidoscope: run a professional contest end to end.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
 dead_letters = typer.Typer(
     help="List and replay events that a service could not apply.", no_args_is_help=True
 )
@@ -67,8 +71,10 @@ def demo(
         int,
         typer.Option(
             min=0,
-            help="Run a bigger generated contest with this many entries instead of the seed's 34 "
-            "(same nominations and territories; the same number always gives the same contest).",
+            help="Run a bigger generated contest with this many entries instead of the seed's 34: the "
+            "seed's nominations and territories, entries, jurors and marks generated from the scenario's "
+            "seed, so the same options give the same contest (which juror reviews which entry is "
+            "judging's own draw).",
         ),
     ] = 0,
     jurors: Annotated[
