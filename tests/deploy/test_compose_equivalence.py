@@ -1,20 +1,27 @@
 """docker-compose.yml, run as local processes (kaleidoscope_cli.compose_local): every service's command
 with its environment, the migrations first, the judging worker x3 and the judging API x2, the gateway's
 nginx config in front. An entry posted through the gateway reaches judging and notifications. The
-compose file cannot drift from what actually runs."""
+compose file cannot drift from what actually runs. The seed contest, driven through the gateway by the
+demo's own driver, ends with 9 finalists and 3 winners."""
 
 from __future__ import annotations
 
 import os
 import re
 import time
+import uuid
+from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from kaleidoscope_cli.compose_local import LocalCompose, find_nginx
+from kaleidoscope_cli.demo import run_demo
+from kaleidoscope_cli.demo_client import Endpoints
+from kaleidoscope_cli.demo_contest import seed_contest
+from kaleidoscope_cli.scenario import Scenario
 
 from ..conftest import postgres_available
 from ..e2e.helpers import entry_body, open_contest, wait_until
@@ -26,7 +33,7 @@ REPLICAS = {"judging-worker": 3, "judging-api": 2}
 ENTRIES = 12
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def nginx() -> str:
     found = find_nginx()
     if found is None:
@@ -36,18 +43,26 @@ def nginx() -> str:
     return found
 
 
-@pytest.fixture
-def local_compose(tmp_path: Path, redis_url: str, namespace: str, nginx: str) -> Iterator[LocalCompose]:
+@pytest.fixture(scope="module")
+def local_compose(
+    tmp_path_factory: pytest.TempPathFactory, redis_url: str, nginx: str
+) -> Iterator[LocalCompose]:
+    """One compose, up as local processes, for every test of this module (starting it is the slow part)."""
     if not postgres_available():
         pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432")
+    tmp_path, namespace = tmp_path_factory.mktemp("compose"), f"compose-{uuid.uuid4().hex[:12]}"
     with compose_running_locally(tmp_path, redis_url, namespace, REPLICAS, nginx) as local:
         yield local
+
+
+def organiser_token(local: LocalCompose) -> str:
+    return local.compose.services["submissions-api"].environment["SUBMISSIONS_ORGANISER_TOKEN"]
 
 
 def test_entries_posted_through_the_gateway_reach_judging_and_notifications_once_each(
     local_compose: LocalCompose,
 ) -> None:
-    token = local_compose.compose.services["submissions-api"].environment["SUBMISSIONS_ORGANISER_TOKEN"]
+    token = organiser_token(local_compose)
     contest = open_contest(f"{local_compose.gateway_url()}/submissions", token)
     titles = [f"Рюкзачок знаний {i}" for i in range(ENTRIES)]
     with httpx.Client(base_url=local_compose.gateway_url(), timeout=10) as gateway:
@@ -85,6 +100,28 @@ def test_entries_posted_through_the_gateway_reach_judging_and_notifications_once
     assert local_compose.group is not None and not local_compose.group.exited()
     assert answering_replicas(local_compose) == set(local_compose.local_ports("judging-api", 8000))
     assert len(local_compose.running["judging-worker"]) == REPLICAS["judging-worker"]
+
+
+def test_the_seed_contest_through_the_gateway_ends_with_nine_finalists_and_three_winners(
+    local_compose: LocalCompose,
+) -> None:
+    endpoints = Endpoints.behind_gateway(local_compose.gateway_url(), organiser_token(local_compose))
+    outcome = run_demo(endpoints, seed_contest(datetime.now(UTC), Scenario.load()), lambda _: None)
+    finalists = Counter(r["nomination_code"] for r in outcome.finalists)
+    assert finalists == dict.fromkeys(("service-guide", "information-collection", "idea-generator"), 3)
+    assert sorted(r["place"] for r in outcome.winners) == [1, 1, 1]
+    assert {r["nomination_code"] for r in outcome.winners} == set(finalists)
+    assert {r["entry_id"] for r in outcome.winners} <= {r["entry_id"] for r in outcome.finalists}
+    keys = Counter((d["event_id"], d["recipient"], d["channel"]) for d in outcome.deliveries)
+    assert outcome.deliveries and max(keys.values()) == 1
+    authors = sum(len(entry["content"]["authors"]) for entry in outcome.entries.values())
+    documents = Counter(d["kind"] for d in outcome.documents)
+    assert documents["thank_you_letter"] == documents["participant_diploma"] == authors
+    assert documents["winner_diploma"] == sum(
+        len(outcome.entries[w["entry_id"]]["content"]["authors"]) for w in outcome.winners
+    )
+    assert local_compose.group is not None and not local_compose.group.exited()
+    assert len(answering_replicas(local_compose)) == REPLICAS["judging-api"]
 
 
 def answering_replicas(local: LocalCompose) -> set[int]:

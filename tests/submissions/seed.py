@@ -1,8 +1,10 @@
-"""The seed contest: "Библиотечный калейдоскоп" of the Kemerovo region, with 34 entries from 19 territories.
+"""The seed contest as submissions' domain objects: "Библиотечный калейдоскоп" of the Kemerovo region,
+with 34 entries from 19 territories.
 
-`contest.json` holds the contest (3 nominations, 10 city and 9 municipal districts); `entries.json`
-the entries. The three winners are real people named in the contest's public report; everyone else
-is fictional, with addresses at example.org. The dates are illustrative. Used by tests and the demo.
+The data is the demo's (`kaleidoscope_cli/scenarios/contest.json` and `entries.json`, the one copy):
+3 nominations, 10 city and 9 municipal districts, 34 entries. The three winners are real people named
+in the contest's public report; everyone else is fictional, with addresses at example.org. The dates
+are illustrative. Read as package data, so the service itself never depends on the CLI.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from ..domain.contest import Contest
-from ..domain.entry import Entry, EntryContent
-from ..domain.tokens import hash_entry_token
+from submissions.domain.contest import Contest
+from submissions.domain.entry import Entry, EntryContent
+from submissions.domain.tokens import hash_entry_token
+
+SEED_PACKAGE = "kaleidoscope_cli.scenarios"
 
 
 def load_seed_contest() -> Contest:
@@ -56,7 +60,7 @@ def _entry(raw: dict[str, Any], contest_id: uuid.UUID) -> Entry:
 
 @cache
 def _read_text(name: str) -> str:
-    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    return resources.files(SEED_PACKAGE).joinpath(name).read_text(encoding="utf-8")
 
 
 def _read(name: str) -> Any:
