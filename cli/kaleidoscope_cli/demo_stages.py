@@ -38,7 +38,7 @@ def stage_declaration(scenario: Scenario, kind: str, jury_size: int, entry_count
             "cap_per_juror": cap,
             "seed": scenario.data["seed"],
         }
-    return {
+    declaration = {
         "name": stage["name"],
         "kind": kind,
         "criteria": criteria,
@@ -46,6 +46,9 @@ def stage_declaration(scenario: Scenario, kind: str, jury_size: int, entry_count
         "tie_breaks": stage["tie_breaks"],
         "assignment": assignment,
     }
+    if kind == "final" and (where := scenario.data.get("final")):
+        declaration |= {"held_at": where["date"], "venue": where["place"]}
+    return declaration
 
 
 def register_jury(client: ServiceClient, contest_id: str, jury: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -182,6 +182,8 @@ FINAL: dict[str, Any] = {
     ],
     "advancement": {"rule": "places_per_nomination", "k": 1},
     "tie_breaks": ["higher_median", "more_top_marks", "earlier_submission"],
+    "held_at": "2024-09-28T11:00:00+07:00",
+    "venue": "Кемеровская областная научная библиотека им. В.Д. Фёдорова",
 }
 
 

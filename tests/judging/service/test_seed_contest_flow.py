@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -178,6 +179,10 @@ async def the_bus_carries_the_decisions(
     await eventually(published, what="ContestFinished on the bus")
     closed = await stream_payloads(redis, namespace, "stage-closed")
     assert [c["name"] for c in closed] == ["review", "final"] and closed[1]["is_last"]
+    # the review's closing tells the finalists when and where the final's public defence is held
+    assert datetime.fromisoformat(closed[0]["final_date"]) == datetime.fromisoformat(FINAL["held_at"])
+    assert closed[0]["final_place"] == FINAL["venue"]
+    assert closed[1]["final_date"] is None
     declared = await stream_payloads(redis, namespace, "winner-declared")
     assert len(declared) == 3
     assert sorted(p["entry_id"] for d in declared for p in d["placements"]) == sorted(winners)

@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -23,6 +23,7 @@ from kaleidoscope_shared.runtime import ServiceRuntime
 from ..adapters.tables import ContestCopy, EntryCopy, ResultRow, StageRow
 from ..domain import InvalidAward, StageKind, StageRanking, UnresolvedTie, declare_results, rank_stage
 from . import audit
+from .commands import DeclareStage
 from .errors import Invalid, Refused
 from .loading import assignment_of, entry_of, get_stage, score_table, stage_entry_rows
 from .sql import rows_changed
@@ -50,7 +51,7 @@ async def close_stage(runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: 
         await session.refresh(row)
         ranking = await _rank(session, row)
         session.add_all(_result_rows(stage_id, ranking))
-        is_last = row.position == await _stage_count(session, contest_id)
+        following = await _next_stage(session, contest_id, row.position)
         winners = await _declare_winners(session, row, ranking, head) if row.kind == StageKind.FINAL else []
         head_hash = await audit.append(
             session,
@@ -59,7 +60,7 @@ async def close_stage(runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: 
             {"stage_id": stage_id, "outcomes": [_audited(o) for o in ranking.outcomes]},
         )
         await runtime.outbox.add(
-            session, _stage_closed(row, ranking, is_last, now, head_hash), contest_id=contest_id
+            session, _stage_closed(row, ranking, following, now, head_hash), contest_id=contest_id
         )
         for event in winners:
             await runtime.outbox.add(session, event, contest_id=contest_id)
@@ -105,18 +106,21 @@ def _audited(outcome: object) -> dict[str, object]:
     return {name: getattr(outcome, name) for name in fields}
 
 
-async def _stage_count(session: AsyncSession, contest_id: uuid.UUID) -> int:
-    return int(
-        await session.scalar(
-            select(func.count()).select_from(StageRow).where(col(StageRow.contest_id) == contest_id)
+async def _next_stage(session: AsyncSession, contest_id: uuid.UUID, position: int) -> StageRow | None:
+    return (
+        await session.scalars(
+            select(StageRow).where(
+                col(StageRow.contest_id) == contest_id, col(StageRow.position) == position + 1
+            )
         )
-        or 0
-    )
+    ).one_or_none()
 
 
 def _stage_closed(
-    row: StageRow, ranking: StageRanking, is_last: bool, now: datetime, head_hash: str
+    row: StageRow, ranking: StageRanking, following: StageRow | None, now: datetime, head_hash: str
 ) -> StageClosed:
+    """The event; when a final follows, it says when and where its public defence is held."""
+    final = DeclareStage.model_validate_json(following.definition_json) if following else None
     results = [
         EntryResult(
             entry_id=uuid.UUID(o.entry_id),
@@ -134,10 +138,12 @@ def _stage_closed(
         name=row.name,
         kind=row.kind,
         position=row.position,
-        is_last=is_last,
+        is_last=following is None,
         closed_at=now,
         results=results,
         audit_head_hash=head_hash,
+        final_date=final.held_at if final and final.kind == "final" else None,
+        final_place=final.venue if final and final.kind == "final" else None,
     )
 
 

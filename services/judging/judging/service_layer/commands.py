@@ -83,6 +83,14 @@ class DeclareStage(Command):
     assignment: AssignmentIn = AssignmentIn()
     deadline: AwareDatetime | None = None
     blind: bool = False
+    held_at: AwareDatetime | None = Field(
+        None, description="a final's public defence: when it takes place (told to the finalists)"
+    )
+    venue: str | None = Field(
+        None,
+        max_length=500,
+        description="a final's public defence: where it takes place (told to the finalists)",
+    )
 
 
 class GiveScore(Command):
