@@ -31,6 +31,7 @@ from judging.bootstrap import bootstrap
 from judging.service_layer.entries import close_submissions, record_contest, record_entry
 from judging.settings import JudgingSettings
 from kaleidoscope_cli.embedded_redis import free_port
+from kaleidoscope_cli.readiness import wait_until_answering
 from kaleidoscope_shared.bus.consumer import EventContext
 from kaleidoscope_shared.contracts import (
     Author,
@@ -130,17 +131,7 @@ def start_apis(count: int, database_url: str) -> tuple[list[subprocess.Popen[byt
         for p in ports
     ]
     urls = [f"http://127.0.0.1:{p}" for p in ports]
-    deadline = time.monotonic() + 60
-    for url in urls:
-        while True:
-            try:
-                if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} not ready")
-            time.sleep(0.2)
+    wait_until_answering([f"{url}/ready" for url in urls], 60)
     return processes, urls
 
 

@@ -28,12 +28,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 from sqlalchemy.engine import make_url
 
 from .compose import ComposeFile, ComposeService
 from .embedded_redis import free_port
 from .processes import ProcessGroup, ProcessSpec
+from .readiness import wait_until_answering
 
 INFRASTRUCTURE_IMAGES = ("redis", "postgres")
 GATEWAY_IMAGES = ("nginx",)
@@ -274,7 +274,7 @@ class LocalCompose:
                 raise RuntimeError(f"not healthy after {self.timeout}s: {[r.spec.name for r in pending]}")
             time.sleep(0.3)
         if name in self.gateway_ports:
-            _wait_for_http(f"{self.gateway_url(name)}/health", deadline)
+            wait_until_answering([f"{self.gateway_url(name)}/health"], max(0.0, deadline - time.monotonic()))
 
 
 def _healthy(replica: LocalReplica) -> bool:
@@ -282,15 +282,3 @@ def _healthy(replica: LocalReplica) -> bool:
         return True
     result = subprocess.run(replica.healthcheck, capture_output=True, timeout=10, check=False)
     return result.returncode == 0
-
-
-def _wait_for_http(url: str, deadline: float) -> None:
-    while True:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not answer")
-        time.sleep(0.2)

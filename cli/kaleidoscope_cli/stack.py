@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from .embedded_redis import RedisServer, free_port
 from .processes import SERVICES, ProcessGroup, service_specs
+from .readiness import wait_until_answering
 
 
 @dataclass
@@ -51,23 +49,13 @@ class Stack:
         return f"http://127.0.0.1:{self.ports[service]}"
 
     def wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        waiting = set(SERVICES)
-        while waiting:
-            assert self.group is not None
-            if crashed := self.group.exited():
-                raise RuntimeError(
-                    f"processes exited during start-up: {crashed} (see {self.data_dir / 'logs'})"
-                )
-            for service in list(waiting):
-                try:
-                    if httpx.get(f"{self.url(service)}/ready", timeout=1).status_code == 200:
-                        waiting.discard(service)
-                except httpx.HTTPError:
-                    pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"not ready after {timeout}s: {sorted(waiting)}")
-            time.sleep(0.2)
+        assert self.group is not None
+        wait_until_answering(
+            [f"{self.url(service)}/ready" for service in SERVICES],
+            timeout,
+            exited=self.group.exited,
+            logs=str(self.data_dir / "logs"),
+        )
 
     def stop(self) -> None:
         if self.group:

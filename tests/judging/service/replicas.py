@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from kaleidoscope_cli.embedded_redis import free_port
 from kaleidoscope_cli.processes import ProcessGroup, ProcessSpec
+from kaleidoscope_cli.readiness import wait_until_answering
 
 FAST_BUS = {
     "JUDGING_RECLAIM_IDLE_MS": "1000",
@@ -59,22 +57,10 @@ class JudgingReplicas:
         return [f"http://127.0.0.1:{port}" for port in self.ports]
 
     def _wait_ready(self, timeout: float) -> None:
-        deadline, waiting = time.monotonic() + timeout, set(self.urls())
-        while waiting:
-            assert self.group is not None
-            if crashed := self.group.exited():
-                raise RuntimeError(
-                    f"judging processes exited during start-up: {crashed} (logs in {self.log_dir})"
-                )
-            for url in list(waiting):
-                try:
-                    if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
-                        waiting.discard(url)
-                except httpx.HTTPError:
-                    pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"not ready after {timeout}s: {sorted(waiting)}")
-            time.sleep(0.2)
+        assert self.group is not None
+        wait_until_answering(
+            [f"{url}/ready" for url in self.urls()], timeout, exited=self.group.exited, logs=str(self.log_dir)
+        )
 
     def stop(self) -> None:
         if self.group:
