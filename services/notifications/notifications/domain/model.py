@@ -1,7 +1,7 @@
 """What the notifications service knows about a contest, built from events, and what planning yields.
 
-These are the service's own copies (read models) of other services' data: the engineer who wires the
-database keeps them up to date from the bus and hands them to `plan_notifications`.
+These are the service's own copies (read models) of other services' data: the service layer keeps them
+up to date from the bus (`service_layer/copies.py`) and hands them to `plan_notifications`.
 """
 
 from __future__ import annotations
