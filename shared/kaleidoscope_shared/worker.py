@@ -4,18 +4,40 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from prometheus_client import start_http_server
 
 from .bus.consumer import ConsumerSettings, Handler, StreamConsumer
 from .bus.relay import OutboxRelay, RelaySettings
+from .bus.stopping import sleep_or_stop
 from .contracts import Event
 from .observability.logging import get_logger
 from .runtime import ServiceRuntime
 
 log = get_logger(__name__)
+
+
+BackgroundLoop = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+def every(interval_s: float, tick: Callable[[], Awaitable[object]], *, name: str) -> BackgroundLoop:
+    """A background loop for `run_worker`: `tick` now and then every `interval_s` until stopped.
+
+    A failing tick (a database hiccup, say) is logged and tried again next round; it never stops the
+    worker.
+    """
+
+    async def loop(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await tick()
+            except Exception:
+                log.exception(f"{name}.failed")
+            await sleep_or_stop(stop, interval_s)
+
+    return loop
 
 
 def build_consumer(runtime: ServiceRuntime, handlers: dict[type[Event], Handler]) -> StreamConsumer:
@@ -62,7 +84,7 @@ async def run_worker(
     handlers: dict[type[Event], Handler],
     *,
     stop: asyncio.Event | None = None,
-    background: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] | None = None,
+    background: list[BackgroundLoop] | None = None,
 ) -> None:
     """Run until SIGTERM/SIGINT (or `stop`): relay the outbox, consume the service's events, and run
     the service's own `background` loops (each gets the stop event)."""

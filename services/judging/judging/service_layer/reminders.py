@@ -3,17 +3,16 @@ entries still unscored. Claimed with a conditional UPDATE so several workers sen
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlmodel import col
 
-from kaleidoscope_shared.bus.stopping import sleep_or_stop
 from kaleidoscope_shared.contracts import JurorReminderDue
 from kaleidoscope_shared.observability.logging import get_logger
 from kaleidoscope_shared.runtime import ServiceRuntime
+from kaleidoscope_shared.worker import BackgroundLoop, every
 
 from ..adapters.tables import JurorRow, ScoreRow, StageRow
 from ..domain import stage_progress
@@ -85,15 +84,6 @@ async def _remind_stage(runtime: ServiceRuntime, stage_id: uuid.UUID, lead: time
         return len(progress.jurors_to_remind)
 
 
-def reminder_loop(runtime: ServiceRuntime, lead: timedelta, interval_s: float):
+def reminder_loop(runtime: ServiceRuntime, lead: timedelta, interval_s: float) -> BackgroundLoop:
     """A worker background loop: look for due reminders every `interval_s` until stopped."""
-
-    async def run(stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await send_due_reminders(runtime, lead)
-            except Exception:  # a database hiccup must not stop the worker; try again next round
-                log.exception("reminders.failed")
-            await sleep_or_stop(stop, interval_s)
-
-    return run
+    return every(interval_s, lambda: send_due_reminders(runtime, lead), name="reminders")
