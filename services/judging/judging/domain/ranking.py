@@ -147,34 +147,14 @@ def _outcome(
 
 
 def _unscored(entry: Entry) -> EntryOutcome:
-    return EntryOutcome(
-        entry.entry_id,
-        entry.nomination_code,
-        None,
-        None,
-        0,
-        0,
-        None,
-        0,
-        False,
-        None,
-        "no scores",
-        "not ranked: no juror scored this entry; it cannot advance",
-    )
+    return _not_ranked(entry, "no scores", "not ranked: no juror scored this entry; it cannot advance")
 
 
 def _withdrawn(entry: Entry) -> EntryOutcome:
+    return _not_ranked(entry, "withdrawn", "not ranked: the entry was withdrawn")
+
+
+def _not_ranked(entry: Entry, decided_by: str, reason: str) -> EntryOutcome:
     return EntryOutcome(
-        entry.entry_id,
-        entry.nomination_code,
-        None,
-        None,
-        0,
-        0,
-        None,
-        0,
-        False,
-        None,
-        "withdrawn",
-        "not ranked: the entry was withdrawn",
+        entry.entry_id, entry.nomination_code, None, None, 0, 0, None, 0, False, None, decided_by, reason
     )
