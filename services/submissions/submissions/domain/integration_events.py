@@ -6,6 +6,8 @@ as the state it describes.
 
 from __future__ import annotations
 
+from typing import Any
+
 from kaleidoscope_shared.contracts import events as contracts
 
 from .contest import Contest
@@ -34,33 +36,26 @@ def contest_announced(contest: Contest) -> contracts.ContestAnnounced:
 
 def entry_submitted(entry: Entry, private_link: str | None = None) -> contracts.EntrySubmitted:
     """`private_link` is the participant's link with the token in it, for the confirmation message."""
-    content = entry.content
-    return contracts.EntrySubmitted(
-        entry_id=entry.id,
-        contest_id=entry.contest_id,
-        revision=entry.revision,
-        nomination_code=content.nomination_code,
-        title=content.title,
-        annotation=content.annotation,
-        authors=[_author(a) for a in content.authors],
-        submitted_at=entry.submitted_at,
-        private_link=private_link,
-    )
+    return contracts.EntrySubmitted(**_entry_state(entry), private_link=private_link)
 
 
 def entry_updated(entry: Entry) -> contracts.EntryUpdated:
+    return contracts.EntryUpdated(**_entry_state(entry), updated_at=entry.updated_at)
+
+
+def _entry_state(entry: Entry) -> dict[str, Any]:
+    """The whole entry at its revision, as both EntrySubmitted and EntryUpdated carry it."""
     content = entry.content
-    return contracts.EntryUpdated(
-        entry_id=entry.id,
-        contest_id=entry.contest_id,
-        revision=entry.revision,
-        nomination_code=content.nomination_code,
-        title=content.title,
-        annotation=content.annotation,
-        authors=[_author(a) for a in content.authors],
-        submitted_at=entry.submitted_at,
-        updated_at=entry.updated_at,
-    )
+    return {
+        "entry_id": entry.id,
+        "contest_id": entry.contest_id,
+        "revision": entry.revision,
+        "nomination_code": content.nomination_code,
+        "title": content.title,
+        "annotation": content.annotation,
+        "authors": [_author(a) for a in content.authors],
+        "submitted_at": entry.submitted_at,
+    }
 
 
 def entry_withdrawn(entry: Entry) -> contracts.EntryWithdrawn:
