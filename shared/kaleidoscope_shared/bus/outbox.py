@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import structlog
@@ -42,17 +43,35 @@ class Outbox:
         Without an explicit correlation id or cause, the request's correlation id (bound by the HTTP
         middleware) is used, so that one request's events can be followed across services.
         """
+        [envelope] = await self.add_all(
+            session, [event], contest_id=contest_id, correlation_id=correlation_id, causation=causation
+        )
+        return envelope
+
+    async def add_all(
+        self,
+        session: AsyncSession,
+        events: Iterable[Event],
+        *,
+        contest_id: uuid.UUID | None = None,
+        correlation_id: uuid.UUID | None = None,
+        causation: Envelope | None = None,
+    ) -> list[Envelope]:
+        """Stage several events, in order, with one INSERT (see `add`)."""
         if correlation_id is None and causation is None:
             correlation_id = _current_correlation_id()
-        envelope = Envelope.wrap(
-            event,
-            producer=self.producer,
-            contest_id=contest_id,
-            correlation_id=correlation_id,
-            causation=causation,
-        )
-        await self.add_envelopes(session, [envelope])
-        return envelope
+        envelopes = [
+            Envelope.wrap(
+                event,
+                producer=self.producer,
+                contest_id=contest_id,
+                correlation_id=correlation_id,
+                causation=causation,
+            )
+            for event in events
+        ]
+        await self.add_envelopes(session, envelopes)
+        return envelopes
 
     async def add_envelopes(self, session: AsyncSession, envelopes: list[Envelope]) -> None:
         if not envelopes:

@@ -59,11 +59,8 @@ async def close_stage(runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: 
             "stage_closed",
             {"stage_id": stage_id, "outcomes": [_audited(o) for o in ranking.outcomes]},
         )
-        await runtime.outbox.add(
-            session, _stage_closed(row, ranking, following, now, head_hash), contest_id=contest_id
-        )
-        for event in winners:
-            await runtime.outbox.add(session, event, contest_id=contest_id)
+        closed = _stage_closed(row, ranking, following, now, head_hash)
+        await runtime.outbox.add_all(session, [closed, *winners], contest_id=contest_id)
         if row.kind == StageKind.FINAL:
             await _finish_contest(runtime, session, contest_id, ranking, now)
     return row

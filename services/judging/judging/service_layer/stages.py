@@ -158,9 +158,9 @@ async def _announce_opening(runtime, session, row, entry_ids, assignment, jurors
         ),
         contest_id=row.contest_id,
     )
-    for juror in jurors:
-        await runtime.outbox.add(
-            session,
+    await runtime.outbox.add_all(
+        session,
+        (
             JurorAssigned(
                 contest_id=row.contest_id,
                 stage_id=row.id,
@@ -171,6 +171,8 @@ async def _announce_opening(runtime, session, row, entry_ids, assignment, jurors
                 entry_ids=[uuid.UUID(e) for e in assignment.entries_of(str(juror.id))],
                 deadline=stage.deadline,
                 language=juror.language,
-            ),
-            contest_id=row.contest_id,
-        )
+            )
+            for juror in jurors
+        ),
+        contest_id=row.contest_id,
+    )

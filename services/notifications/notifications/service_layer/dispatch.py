@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaleidoscope_shared.bus.outbox import Outbox
 from kaleidoscope_shared.bus.stopping import sleep_or_stop
-from kaleidoscope_shared.contracts import NotificationDelivered, NotificationFailed
+from kaleidoscope_shared.contracts import Event, NotificationDelivered, NotificationFailed
 from kaleidoscope_shared.db import SessionFactory
 from kaleidoscope_shared.observability.logging import get_logger
 
@@ -128,13 +130,18 @@ class Dispatcher:
 
     async def _record(self, outcomes: list[tuple[DeliveryRow, str | ChannelError]]) -> None:
         now = datetime.now(UTC)
+        announcements: dict[uuid.UUID | None, list[Event]] = defaultdict(list)
         async with self.sessions.begin() as session:
             for row, outcome in outcomes:
-                await self._record_one(session, row, outcome, now)
+                if event := await self._record_one(session, row, outcome, now):
+                    announcements[row.contest_id].append(event)
+            for contest_id, events in announcements.items():
+                await self.outbox.add_all(session, events, contest_id=contest_id)
 
     async def _record_one(
         self, session: AsyncSession, row: DeliveryRow, outcome: str | ChannelError, now: datetime
-    ) -> None:
+    ) -> Event | None:
+        """Store the outcome of one send; the event that announces it, if any."""
         state = _state_of(row)
         if isinstance(outcome, ChannelError):
             state = record_failure(
@@ -159,35 +166,36 @@ class Dispatcher:
         )
         if changed.rowcount == 0:  # type: ignore[attr-defined]
             log.warning("dispatch.lease_lost", delivery_id=str(row.id))
-            return
-        await self._announce(session, row, status, state, now)
+            return None
+        return _announcement(row, status, state, now)
 
-    async def _announce(
-        self, session: AsyncSession, row: DeliveryRow, status: str, state: DeliveryState, now: datetime
-    ) -> None:
-        if status == "sent":
-            event: NotificationDelivered | NotificationFailed = NotificationDelivered(
-                delivery_id=row.id,
-                source_event_id=row.event_id,
-                recipient=row.recipient,
-                channel=row.channel,
-                provider_id=state.provider_id,
-                delivered_at=now,
-            )
-        elif status == "dead":
-            event = NotificationFailed(
-                delivery_id=row.id,
-                source_event_id=row.event_id,
-                recipient=row.recipient,
-                channel=row.channel,
-                attempts=state.attempts,
-                error=state.last_error or "",
-                failed_at=now,
-            )
-            log.error("dispatch.dead", delivery_id=str(row.id), channel=row.channel, error=state.last_error)
-        else:
-            return
-        await self.outbox.add(session, event, contest_id=row.contest_id)
+
+def _announcement(
+    row: DeliveryRow, status: str, state: DeliveryState, now: datetime
+) -> NotificationDelivered | NotificationFailed | None:
+    if status == "sent":
+        event: NotificationDelivered | NotificationFailed = NotificationDelivered(
+            delivery_id=row.id,
+            source_event_id=row.event_id,
+            recipient=row.recipient,
+            channel=row.channel,
+            provider_id=state.provider_id,
+            delivered_at=now,
+        )
+    elif status == "dead":
+        event = NotificationFailed(
+            delivery_id=row.id,
+            source_event_id=row.event_id,
+            recipient=row.recipient,
+            channel=row.channel,
+            attempts=state.attempts,
+            error=state.last_error or "",
+            failed_at=now,
+        )
+        log.error("dispatch.dead", delivery_id=str(row.id), channel=row.channel, error=state.last_error)
+    else:
+        return None
+    return event
 
 
 def _state_of(row: DeliveryRow) -> DeliveryState:
