@@ -11,17 +11,20 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from .sqlite_driver import one_trip_aiosqlite
+
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
 def create_engine(database_url: str) -> AsyncEngine:
-    """An engine whose SQLite connections use WAL and wait for locks instead of failing at once."""
+    """An engine whose SQLite connections use WAL, wait for locks instead of failing at once, and make
+    one trip to aiosqlite's thread per statement (`sqlite_driver`)."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    engine = create_async_engine(url, connect_args={"timeout": 30}, module=one_trip_aiosqlite())
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
