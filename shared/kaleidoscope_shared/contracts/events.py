@@ -12,8 +12,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr
+from pydantic import BaseModel, ConfigDict
 
+from .email import Email
 from .envelope import Event
 
 
@@ -43,7 +44,7 @@ class Territory(Part):
 
 class Organiser(Part):
     name: str
-    email: EmailStr | None = None
+    email: Email | None = None
 
 
 class ContestAnnounced(Event):
@@ -68,7 +69,7 @@ class Author(Part):
     position: str = ""
     library: str = ""
     territory_code: str
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str | None = None
     language: Literal["ru", "en"] = "ru"
 
@@ -156,7 +157,7 @@ class JurorAssigned(Event):
     stage_name: str
     juror_id: uuid.UUID
     juror_name: str
-    juror_email: EmailStr | None = None
+    juror_email: Email | None = None
     entry_ids: list[uuid.UUID]
     deadline: datetime | None = None
     language: Literal["ru", "en"] = "ru"
@@ -239,7 +240,7 @@ class JurorReminderDue(Event):
     stage_name: str
     juror_id: uuid.UUID
     juror_name: str
-    juror_email: EmailStr | None = None
+    juror_email: Email | None = None
     deadline: datetime
     missing_entry_ids: list[uuid.UUID]
     language: Literal["ru", "en"] = "ru"

@@ -6,7 +6,9 @@ import uuid
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from kaleidoscope_shared.contracts.email import Email
 
 from ..domain import Aggregation, TieBreak
 
@@ -22,7 +24,7 @@ class RegisterJuror(Command):
     position: str = Field("", max_length=300)
     library: str = Field("", max_length=500)
     territory_code: str = Field("", max_length=100)
-    email: EmailStr | None = None
+    email: Email | None = None
     language: Literal["ru", "en"] = "ru"
 
 

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from kaleidoscope_shared.contracts.email import Email
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)]
 """A stable latin code: lower-case words joined by hyphens (`service-guide`, `belovo-city`)."""
@@ -42,7 +44,7 @@ class Nomination(Value):
 
 class Organiser(Value):
     name: Text
-    email: EmailStr | None = None
+    email: Email | None = None
 
 
 class SubmissionWindow(Value):

@@ -8,7 +8,9 @@ from enum import StrEnum
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, AwareDatetime, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+
+from kaleidoscope_shared.contracts.email import Email
 
 from .contest import Code, Text, Value
 from .text import normalise_email, normalise_full_name
@@ -40,7 +42,7 @@ class Author(Value):
     position: str = ""
     library: str = ""
     territory_code: Code
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: Phone = None
 
     def identity_keys(self) -> frozenset[str]:
