@@ -1,4 +1,7 @@
-"""Who may call what: the organiser's token, a juror's personal token, and the runtime of the app."""
+"""Who may call what: the organiser's token, a juror's personal token, and the runtime of the app.
+
+Every dependency is `async def`: FastAPI would run a plain `def` one in its thread pool, a thread hop
+per request for a lookup."""
 
 from __future__ import annotations
 
@@ -15,14 +18,14 @@ from ..adapters.tables import JurorRow
 from ..service_layer.jury import juror_by_token
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+async def get_runtime(request: Request) -> ServiceRuntime:
     return request.app.state.runtime
 
 
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 
 
-def organiser(request: Request, runtime: RuntimeDep) -> None:
+async def organiser(request: Request, runtime: RuntimeDep) -> None:
     require_organiser(request, runtime.settings.organiser_token.get_secret_value())
 
 

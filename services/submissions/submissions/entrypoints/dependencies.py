@@ -1,4 +1,7 @@
-"""Who is asking: the organiser (the deployment's token), a participant (an entry token), or anyone."""
+"""Who is asking: the organiser (the deployment's token), a participant (an entry token), or anyone.
+
+Dependencies are `async def` although they wait for nothing: FastAPI runs a plain `def` dependency
+in its thread pool, a thread hop per request for a dictionary lookup."""
 
 from __future__ import annotations
 
@@ -12,28 +15,28 @@ from ..service_layer.context import SubmissionsContext
 from ..settings import SubmissionsSettings
 
 
-def get_context(request: Request) -> SubmissionsContext:
+async def get_context(request: Request) -> SubmissionsContext:
     return request.app.state.submissions.context
 
 
-def get_settings(request: Request) -> SubmissionsSettings:
+def _settings(request: Request) -> SubmissionsSettings:
     return request.app.state.submissions.settings
 
 
 ContextDep = Annotated[SubmissionsContext, Depends(get_context)]
 
 
-def organiser_only(request: Request) -> None:
+async def organiser_only(request: Request) -> None:
     """401 without a token, 403 with one that is not the organiser token."""
-    require_organiser(request, get_settings(request).organiser_token.get_secret_value())
+    require_organiser(request, _settings(request).organiser_token.get_secret_value())
 
 
-def is_organiser(request: Request) -> bool:
+async def is_organiser(request: Request) -> bool:
     """Whether the request carries the organiser token (public endpoints show organisers more)."""
-    return same_secret(bearer_token(request), get_settings(request).organiser_token.get_secret_value())
+    return same_secret(bearer_token(request), _settings(request).organiser_token.get_secret_value())
 
 
-def presented_token(
+async def presented_token(
     request: Request,
     token: Annotated[
         str | None, Query(description="The private entry token, as in the link sent on submission.")

@@ -1,4 +1,5 @@
-"""What routes depend on: the service's parts, and the organiser check."""
+"""What routes depend on: the service's parts, and the organiser check (`async def`, so that FastAPI
+does not hop to its thread pool for a lookup)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from kaleidoscope_shared.http.auth import require_organiser
 from ...bootstrap import Notifications
 
 
-def get_service(request: Request) -> Notifications:
+async def get_service(request: Request) -> Notifications:
     service: Notifications = request.app.state.notifications
     return service
 
@@ -19,7 +20,7 @@ def get_service(request: Request) -> Notifications:
 ServiceDep = Annotated[Notifications, Depends(get_service)]
 
 
-def organiser(request: Request, service: ServiceDep) -> None:
+async def organiser(request: Request, service: ServiceDep) -> None:
     require_organiser(request, service.settings.organiser_token.get_secret_value())
 
 
