@@ -25,7 +25,7 @@ class Outbox:
     """Adds events to a service's outbox table; the relay publishes them after commit."""
 
     def __init__(self, tables: BusTables, producer: str, namespace: str = DEFAULT_NAMESPACE) -> None:
-        self._table = tables.outbox
+        self._insert = tables.outbox.insert()  # built once: its cache key is then computed once
         self.producer = producer
         self.namespace = namespace
 
@@ -77,8 +77,9 @@ class Outbox:
         if not envelopes:
             return
         now = datetime.now(UTC)
-        await session.execute(
-            self._table.insert(),
+        connection = await session.connection()  # a Core insert: no ORM work per statement
+        await connection.execute(
+            self._insert,
             [
                 {
                     "event_id": str(envelope.event_id),

@@ -6,20 +6,19 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, and_, bindparam, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import SQLModel, col
 
 from ..domain.contest import Contest, ContestStatus
 from ..domain.entry import Entry, EntryStatus
 from .rows import (
-    author_key_rows,
-    author_rows,
+    author_key_values,
+    author_values,
     contest_to_row,
-    entry_to_row,
+    entry_values,
     row_to_contest,
     row_to_entry,
     utc,
@@ -48,6 +47,35 @@ ENTRY_CHANGEABLE_COLUMNS = (
 ENTRY_STATUSES = frozenset(s.value for s in EntryStatus)
 
 
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined]
+
+
+_CONTESTS, _ENTRIES = _table(ContestRow), _table(EntryRow)
+_AUTHORS, _AUTHOR_KEYS = _table(EntryAuthorRow), _table(EntryAuthorKeyRow)
+
+
+class _HotPath:
+    """The statements of POST entry, built once with bound parameters. SQLAlchemy computes a
+    statement's cache key on every execution of a new statement object and once for a kept one."""
+
+    contest = select(_CONTESTS).where(_CONTESTS.c.id == bindparam("contest_id"))
+    contest_for_share = contest.with_for_update(read=True)
+    entries_sharing_keys = select(_ENTRIES).where(
+        _ENTRIES.c.id.in_(
+            select(_AUTHOR_KEYS.c.entry_id)
+            .where(
+                _AUTHOR_KEYS.c.contest_id == bindparam("contest_id"),
+                _AUTHOR_KEYS.c.key.in_(bindparam("keys", expanding=True)),
+            )
+            .distinct()
+        )
+    )
+    insert_entry = _ENTRIES.insert()
+    insert_authors = _AUTHORS.insert()
+    insert_author_keys = _AUTHOR_KEYS.insert()
+
+
 @dataclass(frozen=True, slots=True)
 class EntryFilter:
     """What an organiser narrows the list of a contest's entries by; None means any."""
@@ -63,6 +91,14 @@ class SqlRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._connection: AsyncConnection | None = None
+
+    async def _core(self) -> AsyncConnection:
+        """The session's connection, for the hot paths of POST entry: Core statements on it skip the
+        ORM's per-statement work and build no row objects, in the same transaction."""
+        if self._connection is None:
+            self._connection = await self.session.connection()
+        return self._connection
 
     # --- contests --------------------------------------------------------------------------------
 
@@ -72,9 +108,8 @@ class SqlRepository:
 
     async def get_contest(self, contest_id: uuid.UUID, *, share_lock: bool = False) -> Contest | None:
         """The contest; with `share_lock` (PostgreSQL) closing it waits until this transaction ends."""
-        row = await self.session.get(
-            ContestRow, contest_id, with_for_update={"read": True} if share_lock else None
-        )
+        statement = _HotPath.contest_for_share if share_lock else _HotPath.contest
+        row = (await (await self._core()).execute(statement, {"contest_id": contest_id})).first()
         return row_to_contest(row) if row else None
 
     async def list_contests(self, *, published_only: bool) -> list[Contest]:
@@ -108,18 +143,19 @@ class SqlRepository:
 
     async def add_entry(self, entry: Entry) -> None:
         """Insert the entry, its authors and their keys (Core inserts: this is the hot path of POST)."""
-        await self.session.execute(_table(EntryRow).insert(), [_values(entry_to_row(entry))])
+        values = entry_values(entry) | {"progress": "submitted", "progress_detail": {}}
+        await (await self._core()).execute(_HotPath.insert_entry, values)
         await self._insert_authors(entry)
 
     async def _insert_authors(self, entry: Entry) -> None:
-        await self.session.execute(_table(EntryAuthorRow).insert(), [_values(r) for r in author_rows(entry)])
-        await self.session.execute(
-            _table(EntryAuthorKeyRow).insert(), [_values(r) for r in author_key_rows(entry)]
-        )
+        connection = await self._core()
+        await connection.execute(_HotPath.insert_authors, author_values(entry))
+        await connection.execute(_HotPath.insert_author_keys, author_key_values(entry))
 
     async def save_entry(self, entry: Entry, *, previous_revision: int) -> bool:
         """Store the entry's next revision unless another change got there first (then False)."""
-        values = {name: getattr(entry_to_row(entry), name) for name in ENTRY_CHANGEABLE_COLUMNS}
+        every = entry_values(entry)
+        values = {name: every[name] for name in ENTRY_CHANGEABLE_COLUMNS}
         result = await self.session.execute(
             update(EntryRow)
             .where(col(EntryRow.id) == entry.id, col(EntryRow.revision) == previous_revision)
@@ -143,14 +179,8 @@ class SqlRepository:
 
     async def entries_sharing_authors(self, contest_id: uuid.UUID, keys: Iterable[str]) -> list[Entry]:
         """The contest's entries with an author key in `keys`: all a duplicate or limit check needs."""
-        ids = (
-            select(col(EntryAuthorKeyRow.entry_id))
-            .where(
-                col(EntryAuthorKeyRow.contest_id) == contest_id, col(EntryAuthorKeyRow.key).in_(sorted(keys))
-            )
-            .distinct()
-        )
-        rows = await self.session.scalars(select(EntryRow).where(col(EntryRow.id).in_(ids)))
+        parameters = {"contest_id": contest_id, "keys": sorted(keys)}
+        rows = await (await self._core()).execute(_HotPath.entries_sharing_keys, parameters)
         return [row_to_entry(row) for row in rows.all()]
 
     async def all_entry_rows(self, contest_id: uuid.UUID) -> list[EntryRow]:
@@ -212,14 +242,6 @@ class SqlRepository:
             delete(IdempotencyKeyRow).where(col(IdempotencyKeyRow.created_at) < cutoff)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def _table(model: type[SQLModel]) -> Table:
-    return model.__table__  # type: ignore[attr-defined]
-
-
-def _values(row: SQLModel) -> dict[str, Any]:
-    return {column.name: getattr(row, column.name) for column in _table(type(row)).columns}
 
 
 def _conditions(where: EntryFilter) -> list[ColumnElement[bool]]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import overload
+from typing import Any, overload
 
 from ..domain.contest import Contest
 from ..domain.entry import Entry, EntryContent
 from .search import search_document
-from .tables import ContestRow, EntryAuthorKeyRow, EntryAuthorRow, EntryRow
+from .tables import ContestRow, EntryRow
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -48,7 +48,8 @@ def contest_to_row(contest: Contest, created_at: datetime) -> ContestRow:
     )
 
 
-def row_to_contest(row: ContestRow) -> Contest:
+def row_to_contest(row: Any) -> Contest:
+    """`row`: a ContestRow or a Core row of the contests table (the same attribute names)."""
     return Contest.model_validate(
         {
             "id": row.id,
@@ -67,25 +68,31 @@ def row_to_contest(row: ContestRow) -> Contest:
     )
 
 
+def entry_values(entry: Entry) -> dict[str, Any]:
+    """The entries table's columns for `entry` (except judging's progress, which keeps its default)."""
+    return {
+        "id": entry.id,
+        "contest_id": entry.contest_id,
+        "revision": entry.revision,
+        "status": entry.status.value,
+        "nomination_code": entry.content.nomination_code,
+        "title": entry.content.title,
+        "content": entry.content.model_dump(mode="json"),
+        "search_document": search_document(entry),
+        "token_sha256": entry.token_sha256,
+        "submitted_at": utc(entry.submitted_at),
+        "updated_at": utc(entry.updated_at),
+        "withdrawn_at": utc(entry.withdrawn_at),
+        "withdrawal_reason": entry.withdrawal_reason,
+    }
+
+
 def entry_to_row(entry: Entry) -> EntryRow:
-    return EntryRow(
-        id=entry.id,
-        contest_id=entry.contest_id,
-        revision=entry.revision,
-        status=entry.status.value,
-        nomination_code=entry.content.nomination_code,
-        title=entry.content.title,
-        content=entry.content.model_dump(mode="json"),
-        search_document=search_document(entry),
-        token_sha256=entry.token_sha256,
-        submitted_at=utc(entry.submitted_at),
-        updated_at=utc(entry.updated_at),
-        withdrawn_at=utc(entry.withdrawn_at),
-        withdrawal_reason=entry.withdrawal_reason,
-    )
+    return EntryRow(**entry_values(entry))
 
 
-def row_to_entry(row: EntryRow) -> Entry:
+def row_to_entry(row: Any) -> Entry:
+    """`row`: an EntryRow or a Core row of the entries table (the same attribute names)."""
     return Entry.model_validate(
         {
             "id": row.id,
@@ -102,22 +109,24 @@ def row_to_entry(row: EntryRow) -> Entry:
     )
 
 
-def author_rows(entry: Entry) -> list[EntryAuthorRow]:
+def author_values(entry: Entry) -> list[dict[str, Any]]:
+    """The entry_authors table's rows for `entry`, in the order its content lists the authors."""
     return [
-        EntryAuthorRow(
-            entry_id=entry.id,
-            position=position,
-            contest_id=entry.contest_id,
-            full_name=author.full_name,
-            territory_code=author.territory_code,
-            email=author.email,
-        )
+        {
+            "entry_id": entry.id,
+            "position": position,
+            "contest_id": entry.contest_id,
+            "full_name": author.full_name,
+            "territory_code": author.territory_code,
+            "email": author.email,
+        }
         for position, author in enumerate(entry.content.authors)
     ]
 
 
-def author_key_rows(entry: Entry) -> list[EntryAuthorKeyRow]:
+def author_key_values(entry: Entry) -> list[dict[str, Any]]:
+    """The entry_author_keys table's rows for `entry`: what a duplicate or limit check looks up."""
     return [
-        EntryAuthorKeyRow(entry_id=entry.id, key=key, contest_id=entry.contest_id)
+        {"entry_id": entry.id, "key": key, "contest_id": entry.contest_id}
         for key in sorted(entry.content.author_keys())
     ]
