@@ -109,9 +109,7 @@ def plain_loop(rows: list[DeliveryRow], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for row in rows:
         message = _message(row)
-        _write_atomically(
-            folder / f"{row.id}.eml", build_email(message, sender="b@x", message_id_domain="x").as_bytes()
-        )
+        _write_atomically(folder / f"{row.id}.eml", build_email(message, sender="b@x", message_id_domain="x"))
         _write_atomically(folder / f"{row.id}.json", _summary(message).encode())
 
 

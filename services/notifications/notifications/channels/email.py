@@ -48,14 +48,16 @@ class EmailChannel(Channel):
             sender_name=self.settings.sender_name,
             message_id_domain=self._message_id_domain,
         )
-        await self._submit(mail)
+        await self._submit(mail, message.recipient.address)
         return DeliveryReceipt(provider_id=message_id_for(message.delivery_id, self._message_id_domain))
 
-    async def _submit(self, mail: Any) -> None:
+    async def _submit(self, mail: bytes, recipient: str) -> None:
         s = self.settings
         try:
             await aiosmtplib.send(
                 mail,
+                sender=s.sender,
+                recipients=[recipient],
                 hostname=s.host,
                 port=s.port,
                 use_tls=s.security == "tls",

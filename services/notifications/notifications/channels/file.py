@@ -48,7 +48,7 @@ class FileChannel(Channel):
         mail = build_email(message, sender=self.settings.sender, message_id_domain="kaleidoscope.local")
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            _write_atomically(folder / f"{stem}.eml", mail.as_bytes())
+            _write_atomically(folder / f"{stem}.eml", mail)
             _write_atomically(folder / f"{stem}.json", _summary(message).encode())
             for attachment in message.attachments:
                 (folder / stem).mkdir(exist_ok=True)
