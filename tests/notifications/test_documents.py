@@ -6,6 +6,7 @@ import dataclasses
 import io
 from datetime import date
 
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pytest
 from notify_testkit import BACKPACK, ORGANISERS, SIGNING_KEY, ZAVODISKER
 from pypdf import PdfReader
@@ -95,3 +96,33 @@ def test_a_planned_document_request_fills_the_fields_from_the_contest(contest: C
         fields.document_id
         == document_fields(request, contest, issued_on=date(2026, 1, 1), organisers=()).document_id
     )
+
+
+def _rendered(pdf: bytes) -> tuple[str, int]:
+    """PDFium's reading of the page (the engine of Chrome): its text, and how many pixels are ink."""
+    document = pdfium.PdfDocument(pdf)
+    page = document[0]
+    text = page.get_textpage().get_text_range()
+    bitmap = page.render(scale=1, grayscale=True)
+    ink = sum(1 for value in bytes(bitmap.buffer) if value < 128)
+    return " ".join(text.split()), ink
+
+
+@pytest.mark.parametrize("kind", list(DocumentKind))
+def test_another_pdf_engine_draws_the_glyphs_and_reads_the_same_text(
+    winner_diploma_fields: DocumentFields, kind: DocumentKind
+) -> None:
+    fields = dataclasses.replace(winner_diploma_fields, kind=kind)
+    text, ink = _rendered(issue_document(fields, SIGNING_KEY).pdf)
+    assert "Заводискер Оксана Юрьевна" in text and "Рюкзачок знаний" in text
+    nameless = issue_document(dataclasses.replace(fields, recipient_name="Я"), SIGNING_KEY).pdf
+    assert ink > _rendered(nameless)[1] + 500  # the name is drawn, not only placed as text
+
+
+def test_a_name_outside_the_usual_alphabets_gets_its_own_font_subset(
+    winner_diploma_fields: DocumentFields,
+) -> None:
+    fields = dataclasses.replace(winner_diploma_fields, recipient_name="Zoë Ґрінченко-Ångström")
+    pdf = issue_document(fields, SIGNING_KEY).pdf
+    assert "Zoë Ґрінченко-Ångström" in _text(pdf)
+    assert "Zoë Ґрінченко-Ångström" in _rendered(pdf)[0]
