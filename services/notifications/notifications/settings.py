@@ -57,7 +57,9 @@ class NotificationsSettings(ServiceSettings):
     dispatch_batch_size: int = Field(100, ge=1, le=1000)
     dispatch_lease_s: float = Field(60.0, gt=0)
     dispatch_concurrency: int = Field(8, ge=1)
-    document_workers: int = Field(0, ge=0, description="processes drawing PDFs; 0 = one per CPU")
+    document_workers: int = Field(
+        0, ge=0, description="processes drawing PDFs; 0 = a thread of the worker draws them"
+    )
     retry_max_attempts: int = Field(8, ge=1)
     retry_base_delay_s: float = Field(30.0, ge=0)
     retry_max_delay_s: float = Field(7200.0, ge=0)

@@ -10,8 +10,9 @@ import asyncio
 import os
 import tempfile
 import uuid
+from collections.abc import Sequence
 from concurrent.futures import Executor
-from dataclasses import asdict
+from dataclasses import fields as dataclass_fields
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,11 @@ from ..documents import DocumentFields, issue_document
 from ..domain import DocumentKind
 from ..domain.kinds import language_or_default
 
+_FIELD_NAMES = tuple(field.name for field in dataclass_fields(DocumentFields))
+
 
 def fields_to_json(fields: DocumentFields) -> dict[str, Any]:
-    data = asdict(fields)
+    data = {name: getattr(fields, name) for name in _FIELD_NAMES}  # dataclasses.asdict deep-copies
     data |= {
         "document_id": str(fields.document_id),
         "kind": fields.kind.value,
@@ -45,20 +48,31 @@ def fields_from_json(data: dict[str, Any]) -> DocumentFields:
     )
 
 
-def draw_pdf(fields: DocumentFields, key: bytes, verify_url: str, path: str) -> str:
-    """Draw and save one document; runs in a worker process or thread. Returns the path."""
-    document = issue_document(fields, key, verify_url=verify_url)
+def draw_pdf(fields: DocumentFields, key: bytes, verify_url: str, path: str) -> bytes:
+    """The document's PDF: read from `path`, or drawn and saved there first. Runs in a worker process
+    (or a thread), so that the event loop makes one call for it and touches no file."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return target.read_bytes()
+    except FileNotFoundError:
+        pass
+    pdf = issue_document(fields, key, verify_url=verify_url).pdf
+    if not target.parent.is_dir():
+        target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(document.pdf)
+            f.write(pdf)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return str(target)
+    return pdf
+
+
+def draw_pdfs(documents: list[DocumentFields], key: bytes, verify_url: str, folder: str) -> list[bytes]:
+    """`draw_pdf` for several documents in one call: one trip to a worker process for all of them."""
+    return [draw_pdf(fields, key, verify_url, f"{folder}/{fields.document_id}.pdf") for fields in documents]
 
 
 class DocumentFiles:
@@ -75,9 +89,28 @@ class DocumentFiles:
 
     async def ensure(self, fields: DocumentFields) -> bytes:
         """The document's PDF bytes, drawing and saving it first if it is not on disk yet."""
-        path = self.path_of(fields.document_id)
-        if not path.exists():
-            loop = asyncio.get_running_loop()
-            args = (fields, self._key, self._verify_url, str(path))
-            await loop.run_in_executor(self._executor, draw_pdf, *args)
-        return await asyncio.to_thread(path.read_bytes)
+        path = str(self.path_of(fields.document_id))
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, draw_pdf, fields, self._key, self._verify_url, path)
+
+    def ensure_all(
+        self, documents: Sequence[DocumentFields], chunk: int = 16
+    ) -> dict[uuid.UUID, asyncio.Future[dict[uuid.UUID, bytes]]]:
+        """Start drawing (or reading) every document, `chunk` at a time per call to the executor, in
+        order; each document's id maps to the future PDFs of its chunk. A batch's first messages can
+        go as soon as their chunk is done, while the executor's processes draw the rest."""
+        loop = asyncio.get_running_loop()
+
+        async def drawn(part: list[DocumentFields]) -> dict[uuid.UUID, bytes]:
+            folder = str(self.folder)
+            pdfs = await loop.run_in_executor(
+                self._executor, draw_pdfs, part, self._key, self._verify_url, folder
+            )
+            return {fields.document_id: pdf for fields, pdf in zip(part, pdfs, strict=True)}
+
+        started: dict[uuid.UUID, asyncio.Future[dict[uuid.UUID, bytes]]] = {}
+        for start in range(0, len(documents), chunk):
+            part = list(documents[start : start + chunk])
+            future = asyncio.ensure_future(drawn(part))
+            started |= {fields.document_id: future for fields in part}
+        return started

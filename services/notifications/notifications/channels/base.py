@@ -22,6 +22,9 @@ class Attachment:
     filename: str
     content_type: str
     content: bytes
+    stored_at: str | None = None
+    """A file that holds the same content, if there is one: a channel that writes files may link to
+    it instead of writing a copy."""
 
     @property
     def maintype(self) -> str:

@@ -1,8 +1,9 @@
 """The file channel: each message as `<delivery_id>.eml` and `<delivery_id>.json` in a folder.
 
 The default for the demo: open the .eml in a mail client, or read the .json. Attachments are in the
-.eml and also written beside it (`<delivery_id>/<filename>`) so a PDF can be opened directly. A resend
-overwrites the same files, so redelivery never produces a second copy.
+.eml and also beside it (`<delivery_id>/<filename>`) so a PDF can be opened directly: a hard link to
+the stored document when there is one, else a copy. A resend overwrites the same files, so
+redelivery never produces a second copy.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .base import Channel, ChannelError, DeliveryReceipt, OutgoingMessage
+from .base import Attachment, Channel, ChannelError, DeliveryReceipt, OutgoingMessage
 from .mime import build_email
 
 
@@ -52,7 +53,7 @@ class FileChannel(Channel):
             _write_atomically(folder / f"{stem}.json", _summary(message).encode())
             for attachment in message.attachments:
                 (folder / stem).mkdir(exist_ok=True)
-                _write_atomically(folder / stem / Path(attachment.filename).name, attachment.content)
+                _place(folder / stem / Path(attachment.filename).name, attachment)
         except OSError as exc:
             raise ChannelError(f"cannot write to {folder}: {exc}", permanent=False) from exc
         return folder / f"{stem}.eml"
@@ -82,6 +83,19 @@ def _summary(message: OutgoingMessage) -> str:
         ],
     }
     return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def _place(path: Path, attachment: Attachment) -> None:
+    """The attachment as a file: a second name for the file that already holds it (no copy, and no
+    new file for the file system to allocate), or else a copy."""
+    if attachment.stored_at:
+        try:
+            path.unlink(missing_ok=True)  # a resend: the same content under the same name
+            os.link(attachment.stored_at, path)
+            return
+        except OSError:
+            pass  # another file system, or the stored file is gone: copy
+    _write_atomically(path, attachment.content)
 
 
 def _write_atomically(path: Path, content: bytes) -> None:

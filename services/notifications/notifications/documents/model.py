@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
 from ..domain.kinds import DocumentKind, Language
@@ -35,7 +35,7 @@ class DocumentFields:
 
     def canonical(self) -> bytes:
         """A stable byte form: same fields, same bytes, whatever the Python version or field order."""
-        data = asdict(self)
+        data = {field.name: getattr(self, field.name) for field in fields(self)}  # asdict deep-copies
         data |= {
             "document_id": str(self.document_id),
             "kind": self.kind.value,

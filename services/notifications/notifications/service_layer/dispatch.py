@@ -16,9 +16,9 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, or_, select, update
 
 from kaleidoscope_shared.bus.outbox import Outbox
 from kaleidoscope_shared.bus.stopping import sleep_or_stop
@@ -129,19 +129,37 @@ class Dispatcher:
             return ChannelError(f"{type(error).__name__}: {error}", permanent=False)
 
     async def _record(self, outcomes: list[tuple[DeliveryRow, str | ChannelError]]) -> None:
+        """Store the outcomes this dispatcher still holds the claim of, and their events, in one
+        transaction: one query for the claims, one UPDATE executed for every row."""
         now = datetime.now(UTC)
         announcements: dict[uuid.UUID | None, list[Event]] = defaultdict(list)
         async with self.sessions.begin() as session:
+            connection = await session.connection()
+            held = set(
+                (
+                    await connection.execute(
+                        _STILL_CLAIMED, {"ids": [row.id for row, _ in outcomes], "claimed_by": self.name}
+                    )
+                ).scalars()
+            )
+            updates = []
             for row, outcome in outcomes:
-                if event := await self._record_one(session, row, outcome, now):
+                if row.id not in held:
+                    log.warning("dispatch.lease_lost", delivery_id=str(row.id))
+                    continue
+                values, event = self._outcome(row, outcome, now)
+                updates.append(values)
+                if event is not None:
                     announcements[row.contest_id].append(event)
+            if updates:
+                await connection.execute(_RECORD, updates)
             for contest_id, events in announcements.items():
                 await self.outbox.add_all(session, events, contest_id=contest_id)
 
-    async def _record_one(
-        self, session: AsyncSession, row: DeliveryRow, outcome: str | ChannelError, now: datetime
-    ) -> Event | None:
-        """Store the outcome of one send; the event that announces it, if any."""
+    def _outcome(
+        self, row: DeliveryRow, outcome: str | ChannelError, now: datetime
+    ) -> tuple[dict[str, Any], Event | None]:
+        """The row's new values after one send, and the event that announces it, if any."""
         state = _state_of(row)
         if isinstance(outcome, ChannelError):
             state = record_failure(
@@ -150,24 +168,41 @@ class Dispatcher:
         else:
             state = record_success(state, outcome)
         status = _status_of(state)
-        changed = await session.execute(
-            update(T)
-            .where(and_(T.c.id == row.id, T.c.claimed_by == self.name))
-            .values(
-                status=status,
-                attempts=state.attempts,
-                next_attempt_at=state.next_attempt_at,
-                last_error=state.last_error,
-                provider_id=state.provider_id,
-                sent_at=now if status == "sent" else row.sent_at,
-                claimed_by=None,
-                claimed_until=None,
-            )
-        )
-        if changed.rowcount == 0:  # type: ignore[attr-defined]
-            log.warning("dispatch.lease_lost", delivery_id=str(row.id))
-            return None
-        return _announcement(row, status, state, now)
+        values = {
+            "row_id": row.id,
+            "claimed_by_me": self.name,
+            "status": status,
+            "attempts": state.attempts,
+            "next_attempt_at": state.next_attempt_at,
+            "last_error": state.last_error,
+            "provider_id": state.provider_id,
+            "sent_at": now if status == "sent" else row.sent_at,
+        }
+        return values, _announcement(row, status, state, now)
+
+
+# Which of a batch's rows this dispatcher still holds (its claim may have run out and been taken),
+# locked on PostgreSQL until the outcomes are stored (SQLite has one writer: nothing to lock).
+_STILL_CLAIMED = (
+    select(T.c.id)
+    .where(T.c.id.in_(bindparam("ids", expanding=True)), T.c.claimed_by == bindparam("claimed_by"))
+    .with_for_update()
+)
+# One outcome, executed with the parameters of every row of a batch.
+_RECORD = (
+    update(T)
+    .where(T.c.id == bindparam("row_id"), T.c.claimed_by == bindparam("claimed_by_me"))
+    .values(
+        status=bindparam("status"),
+        attempts=bindparam("attempts"),
+        next_attempt_at=bindparam("next_attempt_at"),
+        last_error=bindparam("last_error"),
+        provider_id=bindparam("provider_id"),
+        sent_at=bindparam("sent_at"),
+        claimed_by=None,
+        claimed_until=None,
+    )
+)
 
 
 def _announcement(

@@ -12,11 +12,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
 
 from kaleidoscope_shared.contracts import Event
 
@@ -34,6 +34,9 @@ from ..domain import (
 )
 from ..domain.kinds import language_or_default
 from ..templates import TemplateCatalogue
+
+DELIVERIES = DeliveryRow.__table__  # type: ignore[attr-defined]
+DOCUMENTS = DocumentRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -55,18 +58,21 @@ async def fan_out(
     view: ContestView,
     *,
     event_type: str,
-) -> list[DeliveryRow]:
-    """Plan `event`'s messages and stage their rows; returns the rows (not yet committed)."""
+) -> int:
+    """Plan `event`'s messages and stage their rows (not yet committed); returns how many.
+
+    Rows are written as plain column values with Core inserts: a contest's end plans tens of
+    thousands of rows in this transaction, and building ORM objects for them cost more than the rest."""
     preferences = await _preferences(session, view, event, config.default_channels)
     plan = plan_notifications(event_id, event, view, preferences)
     if not plan.messages:
-        return []
+        return 0
     issued_on = _local_date(getattr(event, "finished_at", None) or datetime.now(UTC), config.timezone)
-    documents = await _issue_documents(session, config, view, plan.messages, issued_on)
+    await _issue_documents(session, config, view, plan.messages, issued_on)
     now = datetime.now(UTC)
-    rows = [_row(config, m, event_type, view.contest_id, documents, now) for m in plan.messages]
-    await session.execute(insert(DeliveryRow), [row.model_dump() for row in rows])
-    return rows
+    rows = [_row(config, m, event_type, view.contest_id, now) for m in plan.messages]
+    await session.execute(insert(DELIVERIES), rows)
+    return len(rows)
 
 
 async def _preferences(
@@ -88,32 +94,35 @@ async def _preferences(
 
 
 def _row(
-    config: FanOutConfig,
-    message: PlannedMessage,
-    event_type: str,
-    contest_id: uuid.UUID,
-    documents: dict[uuid.UUID, DocumentRow],
-    now: datetime,
-) -> DeliveryRow:
+    config: FanOutConfig, message: PlannedMessage, event_type: str, contest_id: uuid.UUID, now: datetime
+) -> dict[str, Any]:
+    """The deliveries table's columns for one planned message."""
     rendered = config.catalogue.render(message.kind, message.language, message.context)
-    return DeliveryRow(
-        id=message.delivery_id,
-        event_id=message.source_event_id,
-        event_type=event_type,
-        kind=message.kind.value,
-        contest_id=contest_id,
-        recipient=message.person.key,
-        recipient_name=message.person.name,
-        address=message.address,
-        language=message.language,
-        channel=message.channel,
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        document_ids=[str(document_id_for(d)) for d in message.documents],
-        status="pending",
-        created_at=now,
-    )
+    return {
+        "id": message.delivery_id,
+        "event_id": message.source_event_id,
+        "event_type": event_type,
+        "kind": message.kind.value,
+        "contest_id": contest_id,
+        "recipient": message.person.key,
+        "recipient_name": message.person.name,
+        "address": message.address,
+        "language": message.language,
+        "channel": message.channel,
+        "subject": rendered.subject,
+        "text": rendered.text,
+        "html": rendered.html,
+        "document_ids": [str(document_id_for(d)) for d in message.documents],
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": None,
+        "claimed_by": None,
+        "claimed_until": None,
+        "last_error": None,
+        "provider_id": None,
+        "created_at": now,
+        "sent_at": None,
+    }
 
 
 async def _issue_documents(
@@ -122,18 +131,18 @@ async def _issue_documents(
     view: ContestView,
     messages: Sequence[PlannedMessage],
     issued_on: date,
-) -> dict[uuid.UUID, DocumentRow]:
+) -> None:
     """One row per document (several channels share it); the PDF is drawn later, when sending."""
     wanted: dict[uuid.UUID, tuple[PlannedMessage, DocumentRequest]] = {}
     for message in messages:
         for request in message.documents:
             wanted.setdefault(document_id_for(request), (message, request))
     if not wanted:
-        return {}
+        return
     existing = await _existing_documents(session, list(wanted))
     organisers = tuple(o.name for o in view.organisers)
     now = datetime.now(UTC)
-    new: list[DocumentRow] = []
+    new: list[dict[str, Any]] = []
     for document_id, (message, request) in wanted.items():
         if document_id in existing:
             continue
@@ -147,32 +156,33 @@ async def _issue_documents(
         )
         new.append(_document_row(fields, config.signing_key, view.contest_id, request, now))
     if new:
-        await session.execute(insert(DocumentRow), [row.model_dump() for row in new])
-    return existing | {row.document_id: row for row in new}
+        await session.execute(insert(DOCUMENTS), new)
 
 
 def _document_row(
     fields: DocumentFields, key: bytes, contest_id: uuid.UUID, request: DocumentRequest, now: datetime
-) -> DocumentRow:
-    return DocumentRow(
-        document_id=fields.document_id,
-        code=normalise_code(verification_code(fields, key)),
-        kind=fields.kind.value,
-        contest_id=contest_id,
-        entry_id=request.entry_id,
-        person_key=request.person_key,
-        fields=fields_to_json(fields),
-        issued_at=now,
-    )
+) -> dict[str, Any]:
+    """The documents table's columns for one document."""
+    return {
+        "document_id": fields.document_id,
+        "code": normalise_code(verification_code(fields, key)),
+        "kind": fields.kind.value,
+        "contest_id": contest_id,
+        "entry_id": request.entry_id,
+        "person_key": request.person_key,
+        "fields": fields_to_json(fields),
+        "path": None,
+        "issued_at": now,
+    }
 
 
-async def _existing_documents(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, DocumentRow]:
-    found: dict[uuid.UUID, DocumentRow] = {}
+async def _existing_documents(session: AsyncSession, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    found: set[uuid.UUID] = set()
     for start in range(0, len(ids), 500):
         rows = await session.execute(
-            select(DocumentRow).where(col(DocumentRow.document_id).in_(ids[start : start + 500]))
+            select(DOCUMENTS.c.document_id).where(DOCUMENTS.c.document_id.in_(ids[start : start + 500]))
         )
-        found |= {row.document_id: row for row in rows.scalars()}
+        found |= set(rows.scalars())
     return found
 
 

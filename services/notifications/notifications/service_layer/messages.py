@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterable
 
@@ -23,10 +24,12 @@ class MessageBuilder:
         self._sessions = sessions
         self.files = files
         self._documents: dict[str, DocumentRow] = {}
+        self._drawing: dict[uuid.UUID, asyncio.Future[dict[uuid.UUID, bytes]]] = {}
 
     async def prefetch(self, rows: Iterable[DeliveryRow]) -> None:
-        """Load the document rows a batch of deliveries needs, in one query per 500."""
-        ids = list({d for row in rows for d in row.document_ids})
+        """Load the document rows a batch of deliveries needs (one query per 500) and start drawing
+        their PDFs, in the order the batch's messages need them."""
+        ids = list(dict.fromkeys(d for row in rows for d in row.document_ids))
         self._documents = {}
         async with self._sessions() as session:
             for start in range(0, len(ids), 500):
@@ -35,6 +38,8 @@ class MessageBuilder:
                     select(DocumentRow).where(col(DocumentRow.document_id).in_(chunk))
                 )
                 self._documents |= {str(d.document_id): d for d in found.scalars()}
+        wanted = [fields_from_json(self._documents[i].fields) for i in ids if i in self._documents]
+        self._drawing = self.files.ensure_all(wanted)
 
     async def build(self, row: DeliveryRow) -> OutgoingMessage:
         return OutgoingMessage(
@@ -54,5 +59,12 @@ class MessageBuilder:
                 document = await session.get(DocumentRow, uuid.UUID(document_id))
             if document is None:
                 raise LookupError(f"document {document_id} is not in the documents table")
-        pdf = await self.files.ensure(fields_from_json(document.fields))
-        return Attachment(attachment_name(document), "application/pdf", pdf)
+        pdf = await self._pdf(document)
+        stored_at = str(self.files.path_of(document.document_id))
+        return Attachment(attachment_name(document), "application/pdf", pdf, stored_at=stored_at)
+
+    async def _pdf(self, document: DocumentRow) -> bytes:
+        drawing = self._drawing.get(document.document_id)
+        if drawing is None:
+            return await self.files.ensure(fields_from_json(document.fields))
+        return (await drawing)[document.document_id]

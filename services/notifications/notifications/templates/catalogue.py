@@ -49,6 +49,7 @@ class TemplateCatalogue:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            auto_reload=False,  # checked at load; not a file system check per message
         )
         self._env.filters.update(FILTERS)
 
