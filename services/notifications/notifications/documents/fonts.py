@@ -4,9 +4,8 @@
 Documents are drawn by the ten thousand at a contest's end, so the font work is done once per process:
 each style is cut down to the scripts documents are written in (Latin, Cyrillic, punctuation; no
 hinting or layout tables, which a PDF viewer does not use) and parsed into a `Typeface` that measures
-text and hands out glyph outlines. A document then embeds a `subset` of it: the same font file with
-the outlines of the glyphs it does not use left empty, glyph numbers unchanged — built by slicing
-bytes, without parsing or re-encoding the font again.
+text and hands out glyph outlines. A `subset` of it (the glyphs a text needs, numbered anew) is then
+built by slicing and joining glyph records, without parsing or re-encoding the font again.
 """
 
 from __future__ import annotations

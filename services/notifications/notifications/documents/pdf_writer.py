@@ -3,8 +3,8 @@
 Letters and diplomas need little of PDF: a page, lines of text in a few styles of one typeface, two
 frames and the document's title and author. A general library re-parses and re-subsets the font for
 every document, which made each PDF cost tens of milliseconds; here the font is parsed once
-(`fonts.Typeface`) and each document embeds a subset made by slicing bytes, so a PDF costs about a
-millisecond. The output is PDF 1.7: each style is a Type 0 font over a CIDFontType2 with Identity
+(`fonts.Typeface`), and a document embeds the style's common subset (made once per process, see
+`_embedding`) or a subset of its own made by slicing bytes, so a PDF costs about a millisecond. The output is PDF 1.7: each style is a Type 0 font over a CIDFontType2 with Identity
 encoding (two bytes per glyph), a ToUnicode map so that text can be searched and extracted, and
 compressed streams.
 
