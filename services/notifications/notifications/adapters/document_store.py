@@ -70,9 +70,15 @@ def draw_pdf(fields: DocumentFields, key: bytes, verify_url: str, path: str) -> 
     return pdf
 
 
-def draw_pdfs(documents: list[DocumentFields], key: bytes, verify_url: str, folder: str) -> list[bytes]:
+def draw_pdfs(documents: list[DocumentFields], key: bytes, verify_url: str, folder: Path) -> list[bytes]:
     """`draw_pdf` for several documents in one call: one trip to a worker process for all of them."""
-    return [draw_pdf(fields, key, verify_url, f"{folder}/{fields.document_id}.pdf") for fields in documents]
+    return [
+        draw_pdf(fields, key, verify_url, str(pdf_path(folder, fields.document_id))) for fields in documents
+    ]
+
+
+def pdf_path(folder: Path, document_id: uuid.UUID | str) -> Path:
+    return folder / f"{document_id}.pdf"
 
 
 class DocumentFiles:
@@ -85,13 +91,11 @@ class DocumentFiles:
         self._executor = executor
 
     def path_of(self, document_id: uuid.UUID | str) -> Path:
-        return self.folder / f"{document_id}.pdf"
+        return pdf_path(self.folder, document_id)
 
     async def ensure(self, fields: DocumentFields) -> bytes:
         """The document's PDF bytes, drawing and saving it first if it is not on disk yet."""
-        path = str(self.path_of(fields.document_id))
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, draw_pdf, fields, self._key, self._verify_url, path)
+        return (await self.ensure_all([fields])[fields.document_id])[fields.document_id]
 
     def ensure_all(
         self, documents: Sequence[DocumentFields], chunk: int = 16
@@ -102,9 +106,8 @@ class DocumentFiles:
         loop = asyncio.get_running_loop()
 
         async def drawn(part: list[DocumentFields]) -> dict[uuid.UUID, bytes]:
-            folder = str(self.folder)
             pdfs = await loop.run_in_executor(
-                self._executor, draw_pdfs, part, self._key, self._verify_url, folder
+                self._executor, draw_pdfs, part, self._key, self._verify_url, self.folder
             )
             return {fields.document_id: pdf for fields, pdf in zip(part, pdfs, strict=True)}
 
