@@ -145,5 +145,5 @@ def test_every_document_is_drawn_once_as_a_pdf_and_attached_to_its_recipients_me
     attached = Counter(doc for d in outcome.deliveries for doc in d["document_ids"])
     assert attached == Counter(d["document_id"] for d in outcome.documents)
     for delivery in outcome.deliveries:
-        folder = outcome.messages_dir / delivery["id"]
-        assert len(list(folder.glob("*.pdf")) if folder.exists() else []) == len(delivery["document_ids"])
+        beside = list(outcome.messages_dir.glob(f"{delivery['id']}.*.pdf"))
+        assert len(beside) == len(delivery["document_ids"])
