@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import email
 import uuid
 from datetime import UTC, datetime
@@ -9,9 +10,11 @@ from email.message import EmailMessage
 from email.policy import default
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from notifications.channels import Attachment, MessageRecipient, OutgoingMessage
-from notifications.channels.mime import build_email
+from notifications.channels.mime import _base64_lines, build_email
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
 MESSAGE = OutgoingMessage(
@@ -88,3 +91,8 @@ def test_a_header_cannot_be_smuggled_through_a_subject_or_a_header_name() -> Non
     mail = _read(build_email(message, sender="a@k.example", message_id_domain="k.example"))
     assert mail["Bcc"] is None
     assert mail["Subject"] == "Hello Bcc: victim@example.org"
+
+
+@given(st.binary(max_size=400))
+def test_bodies_are_base64_in_crlf_lines_of_76_as_the_standard_library_writes_them(data: bytes) -> None:
+    assert _base64_lines(data) == base64.encodebytes(data).rstrip(b"\n").replace(b"\n", b"\r\n")
