@@ -48,18 +48,18 @@ def fields_from_json(data: dict[str, Any]) -> DocumentFields:
     )
 
 
-def draw_pdf(fields: DocumentFields, key: bytes, verify_url: str, path: str) -> bytes:
-    """The document's PDF: read from `path`, or drawn and saved there first. Runs in a worker process
-    (or a thread), so that the event loop makes one call for it and touches no file."""
+def draw_pdf(fields: DocumentFields, key: bytes, verify_url: str, path: str) -> None:
+    """Draw the document's PDF and save it at `path`, unless it is there already. Runs in a worker
+    process (or a thread), so that the event loop makes one call for it and touches no file."""
+    if os.path.exists(path):
+        return
+    pdf = issue_document(fields, key, verify_url=verify_url).pdf
     target = Path(path)
     try:
-        return target.read_bytes()
-    except FileNotFoundError:
-        pass
-    pdf = issue_document(fields, key, verify_url=verify_url).pdf
-    if not target.parent.is_dir():
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except FileNotFoundError:  # the first document: create the folder
         target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(pdf)
@@ -67,14 +67,18 @@ def draw_pdf(fields: DocumentFields, key: bytes, verify_url: str, path: str) -> 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return pdf
 
 
-def draw_pdfs(documents: list[DocumentFields], key: bytes, verify_url: str, folder: Path) -> list[bytes]:
-    """`draw_pdf` for several documents in one call: one trip to a worker process for all of them."""
-    return [
-        draw_pdf(fields, key, verify_url, str(pdf_path(folder, fields.document_id))) for fields in documents
-    ]
+def draw_pdfs(documents: list[DocumentFields], key: bytes, verify_url: str, folder: Path) -> None:
+    """`draw_pdf` for several documents in one call: one trip to a worker process for all of them.
+    The PDFs are not sent back: the caller reads the files (one copy from the page cache, where
+    sending 50 KB through the process pool's pipe costs four copies and a few context switches)."""
+    for fields in documents:
+        draw_pdf(fields, key, verify_url, str(pdf_path(folder, fields.document_id)))
+
+
+def read_pdfs(paths: list[Path]) -> list[bytes]:
+    return [path.read_bytes() for path in paths]
 
 
 def pdf_path(folder: Path, document_id: uuid.UUID | str) -> Path:
@@ -106,9 +110,10 @@ class DocumentFiles:
         loop = asyncio.get_running_loop()
 
         async def drawn(part: list[DocumentFields]) -> dict[uuid.UUID, bytes]:
-            pdfs = await loop.run_in_executor(
+            await loop.run_in_executor(
                 self._executor, draw_pdfs, part, self._key, self._verify_url, self.folder
             )
+            pdfs = await asyncio.to_thread(read_pdfs, [self.path_of(fields.document_id) for fields in part])
             return {fields.document_id: pdf for fields, pdf in zip(part, pdfs, strict=True)}
 
         started: dict[uuid.UUID, asyncio.Future[dict[uuid.UUID, bytes]]] = {}
