@@ -48,11 +48,18 @@ class FlakyChannel(Channel):
 class CountingChannel(Channel):
     name = "file"
 
-    def __init__(self) -> None:
+    def __init__(self, seconds: float = 0.001) -> None:
         self.sent: Counter[uuid.UUID] = Counter()
+        self.seconds = seconds
+        self.in_flight = self.most_in_flight = 0
 
     async def send(self, message: OutgoingMessage) -> DeliveryReceipt:
-        await asyncio.sleep(0.001)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.seconds)
+        finally:
+            self.in_flight -= 1
         self.sent[message.delivery_id] += 1
         return DeliveryReceipt(provider_id=f"counted:{message.delivery_id}")
 
@@ -171,6 +178,45 @@ async def test_racing_dispatchers_send_each_delivery_once(service: Notifications
 
     async def run(dispatcher) -> None:  # type: ignore[no-untyped-def]
         while await dispatcher.dispatch_once():
+            pass
+
+    await asyncio.gather(*(run(d) for d in dispatchers))
+    sent = await rows(service)
+    assert len(sent) == 120 and {r.status for r in sent} == {"sent"}
+    assert set(channel.sent.values()) == {1} and len(channel.sent) == 120
+
+
+async def test_draining_overlaps_batches_within_the_concurrency_limit(
+    service: Notifications, namespace: str
+) -> None:
+    contest = uuid.uuid4()
+    entries = [wrap(entry_submitted(contest, title=f"Проект {i}")) for i in range(30)]
+    await deliver(consumer_for(service), namespace, wrap(contest_announced(contest)), *entries)
+    channel = CountingChannel(seconds=0.02)
+    dispatcher = service.dispatcher({"file": channel})
+    dispatcher.batch_size, dispatcher.concurrency = 3, 5
+    assert await dispatcher.drain() == 60
+    sent = await rows(service)
+    assert len(sent) == 60 and {r.status for r in sent} == {"sent"}
+    assert set(channel.sent.values()) == {1} and len(channel.sent) == 60
+    # the next batch was already sending while the last one finished (more sends at once than a
+    # batch holds), and both together kept to the dispatcher's limit
+    assert 3 < channel.most_in_flight <= 5
+
+
+async def test_racing_draining_dispatchers_send_each_delivery_once(
+    service: Notifications, namespace: str
+) -> None:
+    contest = uuid.uuid4()
+    entries = [wrap(entry_submitted(contest, title=f"Проект {i}")) for i in range(60)]
+    await deliver(consumer_for(service), namespace, wrap(contest_announced(contest)), *entries)
+    channel = CountingChannel()
+    dispatchers = [service.dispatcher({"file": channel}) for _ in range(3)]
+    for i, d in enumerate(dispatchers):
+        d.name, d.batch_size = f"replica-{i}", 7
+
+    async def run(dispatcher) -> None:  # type: ignore[no-untyped-def]
+        while await dispatcher.drain():
             pass
 
     await asyncio.gather(*(run(d) for d in dispatchers))

@@ -29,7 +29,7 @@ from kaleidoscope_shared.observability.logging import get_logger
 from ..adapters.tables import DeliveryRow
 from ..channels import Channel, ChannelError
 from ..domain import DeliveryState, DeliveryStatus, RetryPolicy, record_failure, record_success
-from .messages import MessageBuilder
+from .messages import BatchMessages, MessageBuilder
 
 log = get_logger(__name__)
 T = DeliveryRow.__table__  # type: ignore[attr-defined]
@@ -54,28 +54,52 @@ class Dispatcher:
         """Dispatch until `stop` is set; a database outage only pauses it."""
         while not stop.is_set():
             try:
-                claimed = await self.dispatch_once()
+                await self.drain(stop)
             except Exception:
                 log.exception("dispatch.failed")
-                claimed = 0
-            if claimed < self.batch_size:
-                await sleep_or_stop(stop, interval_s)
+            await sleep_or_stop(stop, interval_s)
+
+    async def drain(self, stop: asyncio.Event | None = None) -> int:
+        """Send batch after batch until fewer than a full batch is due (or `stop` is set); returns
+        how many deliveries were claimed.
+
+        The next batch is claimed, and its PDFs started, while the current one is being sent: the PDF
+        processes and the channels then never wait for a claim between batches. At most two batches
+        are in flight, and they share the `concurrency` limit."""
+        gate = asyncio.Semaphore(self.concurrency)
+        claimed = 0
+        in_flight: list[asyncio.Task[int]] = []
+        try:
+            while stop is None or not stop.is_set():
+                rows = await self.claim()
+                claimed += len(rows)
+                if rows:
+                    in_flight.append(asyncio.create_task(self._send_batch(rows, gate)))
+                while len(in_flight) > (1 if rows else 0):
+                    await in_flight.pop(0)
+                if len(rows) < self.batch_size:
+                    break
+        finally:
+            # if a batch failed, the others still finish (their claims are held): wait for them
+            await asyncio.gather(*in_flight, return_exceptions=True)
+        return claimed
 
     async def dispatch_once(self) -> int:
-        """Claim one batch of due deliveries and send it; returns how many were claimed.
+        """Claim one batch of due deliveries and send it; returns how many were claimed."""
+        rows = await self.claim()
+        return await self._send_batch(rows, asyncio.Semaphore(self.concurrency)) if rows else 0
+
+    async def _send_batch(self, rows: list[DeliveryRow], gate: asyncio.Semaphore) -> int:
+        """Send a claimed batch, `gate` limiting the sends in flight.
 
         Outcomes are recorded as the sends complete (each commit takes every outcome that arrived
         meanwhile), so a crash leaves only the messages of the last moments unrecorded, not a batch."""
-        rows = await self.claim()
-        if not rows:
-            return 0
-        await self.messages.prefetch(rows)
-        gate = asyncio.Semaphore(self.concurrency)
+        messages = await self.messages.prepare(rows)
         done: asyncio.Queue[tuple[DeliveryRow, str | ChannelError]] = asyncio.Queue()
 
         async def send_one(row: DeliveryRow) -> None:
             async with gate:
-                await done.put((row, await self.send(row)))
+                await done.put((row, await self.send(row, messages)))
 
         senders = asyncio.gather(*(send_one(row) for row in rows))
         recorded = 0
@@ -114,13 +138,13 @@ class Dispatcher:
             result = await session.execute(claim)
             return [DeliveryRow.model_validate(dict(r._mapping)) for r in result]
 
-    async def send(self, row: DeliveryRow) -> str | ChannelError:
+    async def send(self, row: DeliveryRow, messages: BatchMessages) -> str | ChannelError:
         """The provider id of the sent message, or the error that stopped it."""
         channel = self.channels.get(row.channel)
         if channel is None:
             return ChannelError(f"channel {row.channel!r} is not available in this worker", permanent=False)
         try:
-            message = await self.messages.build(row)
+            message = await messages.build(row)
             return (await channel.send(message)).provider_id
         except ChannelError as error:
             return error

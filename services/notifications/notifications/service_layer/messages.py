@@ -21,25 +21,39 @@ def attachment_name(document: DocumentRow) -> str:
 
 class MessageBuilder:
     def __init__(self, sessions: SessionFactory, files: DocumentFiles) -> None:
-        self._sessions = sessions
+        self.sessions = sessions
         self.files = files
-        self._documents: dict[str, DocumentRow] = {}
-        self._drawing: dict[uuid.UUID, asyncio.Future[dict[uuid.UUID, bytes]]] = {}
 
-    async def prefetch(self, rows: Iterable[DeliveryRow]) -> None:
-        """Load the document rows a batch of deliveries needs (one query per 500) and start drawing
-        their PDFs, in the order the batch's messages need them."""
+    async def prepare(self, rows: Iterable[DeliveryRow]) -> BatchMessages:
+        """The messages of a batch of deliveries: their document rows loaded (one query per 500) and
+        their PDFs started, in the order the batch's messages need them. Several batches may be
+        prepared at once: each keeps its own documents."""
         ids = list(dict.fromkeys(d for row in rows for d in row.document_ids))
-        self._documents = {}
-        async with self._sessions() as session:
+        documents: dict[str, DocumentRow] = {}
+        async with self.sessions() as session:
             for start in range(0, len(ids), 500):
                 chunk = [uuid.UUID(i) for i in ids[start : start + 500]]
                 found = await session.execute(
                     select(DocumentRow).where(col(DocumentRow.document_id).in_(chunk))
                 )
-                self._documents |= {str(d.document_id): d for d in found.scalars()}
-        wanted = [fields_from_json(self._documents[i].fields) for i in ids if i in self._documents]
-        self._drawing = self.files.ensure_all(wanted)
+                documents |= {str(d.document_id): d for d in found.scalars()}
+        wanted = [fields_from_json(documents[i].fields) for i in ids if i in documents]
+        return BatchMessages(self, documents, self.files.ensure_all(wanted))
+
+
+class BatchMessages:
+    """Builds the messages of one prepared batch; a document it was not prepared with is loaded and
+    drawn on demand."""
+
+    def __init__(
+        self,
+        builder: MessageBuilder,
+        documents: dict[str, DocumentRow],
+        drawing: dict[uuid.UUID, asyncio.Future[dict[uuid.UUID, bytes]]],
+    ) -> None:
+        self._builder = builder
+        self._documents = documents
+        self._drawing = drawing
 
     async def build(self, row: DeliveryRow) -> OutgoingMessage:
         return OutgoingMessage(
@@ -55,16 +69,21 @@ class MessageBuilder:
     async def _attachment(self, document_id: str) -> Attachment:
         document = self._documents.get(document_id)
         if document is None:
-            async with self._sessions() as session:
+            async with self._builder.sessions() as session:
                 document = await session.get(DocumentRow, uuid.UUID(document_id))
             if document is None:
                 raise LookupError(f"document {document_id} is not in the documents table")
+        files = self._builder.files
         pdf = await self._pdf(document)
-        stored_at = str(self.files.path_of(document.document_id))
-        return Attachment(attachment_name(document), "application/pdf", pdf, stored_at=stored_at)
+        return Attachment(
+            attachment_name(document),
+            "application/pdf",
+            pdf,
+            stored_at=str(files.path_of(document.document_id)),
+        )
 
     async def _pdf(self, document: DocumentRow) -> bytes:
         drawing = self._drawing.get(document.document_id)
         if drawing is None:
-            return await self.files.ensure(fields_from_json(document.fields))
+            return await self._builder.files.ensure(fields_from_json(document.fields))
         return (await drawing)[document.document_id]
