@@ -35,6 +35,7 @@ from kaleidoscope_shared.contracts import (
     Organiser,
     Territory,
 )
+from kaleidoscope_shared.entrypoint import run_event_loop
 from notifications.adapters.document_store import draw_pdf
 from notifications.adapters.tables import DeliveryRow, EntryCopy
 from notifications.bootstrap import Notifications, bootstrap
@@ -93,7 +94,7 @@ async def handle(service: Notifications, events: list[Event]) -> None:
 
 async def drain(service: Notifications, folder: Path, executor=None) -> None:  # type: ignore[no-untyped-def]
     dispatcher = service.dispatcher({"file": FileChannel({"path": folder})}, executor)
-    while await dispatcher.dispatch_once():
+    while await dispatcher.drain():
         pass
 
 
@@ -245,9 +246,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-notifications-") as folder:
         root = Path(folder)
-        ours, plain = asyncio.run(file_channel_rates(root, args.messages, args.runs))
+        ours, plain = run_event_loop(file_channel_rates(root, args.messages, args.runs))
         per_pdf = pdf_milliseconds(root)
-        planned, total, sent, pdfs = asyncio.run(
+        planned, total, sent, pdfs = run_event_loop(
             contest_finished(root, args.participants, args.document_workers)
         )
     print(
