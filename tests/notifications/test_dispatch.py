@@ -4,6 +4,7 @@ back-off until dead, announced on the bus, and never sent twice by racing dispat
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import uuid
 from collections import Counter
@@ -26,7 +27,7 @@ from service_kit import (
 from sqlmodel import select
 
 from kaleidoscope_shared.contracts import Envelope
-from notifications.adapters.tables import DeliveryRow, PreferenceRow
+from notifications.adapters.tables import DeliveryRow, DeliveryValues, PreferenceRow
 from notifications.bootstrap import Notifications
 from notifications.channels import Channel, ChannelError, DeliveryReceipt, OutgoingMessage
 from notifications.channels.file import FileChannel
@@ -223,3 +224,8 @@ async def test_racing_draining_dispatchers_send_each_delivery_once(
     sent = await rows(service)
     assert len(sent) == 120 and {r.status for r in sent} == {"sent"}
     assert set(channel.sent.values()) == {1} and len(channel.sent) == 120
+
+
+def test_the_dispatchers_plain_rows_have_the_deliveries_columns_in_order() -> None:
+    columns = list(DeliveryRow.__table__.c.keys())  # type: ignore[attr-defined]
+    assert [field.name for field in dataclasses.fields(DeliveryValues)] == columns

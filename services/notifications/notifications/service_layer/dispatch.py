@@ -26,7 +26,7 @@ from kaleidoscope_shared.contracts import Event, NotificationDelivered, Notifica
 from kaleidoscope_shared.db import SessionFactory
 from kaleidoscope_shared.observability.logging import get_logger
 
-from ..adapters.tables import DeliveryRow
+from ..adapters.tables import DeliveryRow, DeliveryValues
 from ..channels import Channel, ChannelError
 from ..domain import DeliveryState, DeliveryStatus, RetryPolicy, record_failure, record_success
 from .messages import BatchMessages, MessageBuilder
@@ -89,15 +89,15 @@ class Dispatcher:
         rows = await self.claim()
         return await self._send_batch(rows, asyncio.Semaphore(self.concurrency)) if rows else 0
 
-    async def _send_batch(self, rows: list[DeliveryRow], gate: asyncio.Semaphore) -> int:
+    async def _send_batch(self, rows: list[DeliveryValues], gate: asyncio.Semaphore) -> int:
         """Send a claimed batch, `gate` limiting the sends in flight.
 
         Outcomes are recorded as the sends complete (each commit takes every outcome that arrived
         meanwhile), so a crash leaves only the messages of the last moments unrecorded, not a batch."""
         messages = await self.messages.prepare(rows)
-        done: asyncio.Queue[tuple[DeliveryRow, str | ChannelError]] = asyncio.Queue()
+        done: asyncio.Queue[tuple[DeliveryValues, str | ChannelError]] = asyncio.Queue()
 
-        async def send_one(row: DeliveryRow) -> None:
+        async def send_one(row: DeliveryValues) -> None:
             async with gate:
                 await done.put((row, await self.send(row, messages)))
 
@@ -114,7 +114,7 @@ class Dispatcher:
             await senders  # if recording failed, the lease runs out and the rest are sent again
         return len(rows)
 
-    async def claim(self) -> list[DeliveryRow]:
+    async def claim(self) -> list[DeliveryValues]:
         now = datetime.now(UTC)
         due = (
             select(T.c.id)
@@ -136,9 +136,9 @@ class Dispatcher:
         )
         async with self.sessions.begin() as session:
             result = await session.execute(claim)
-            return [DeliveryRow.model_validate(dict(r._mapping)) for r in result]
+            return [DeliveryValues(**r._mapping) for r in result]
 
-    async def send(self, row: DeliveryRow, messages: BatchMessages) -> str | ChannelError:
+    async def send(self, row: DeliveryValues, messages: BatchMessages) -> str | ChannelError:
         """The provider id of the sent message, or the error that stopped it."""
         channel = self.channels.get(row.channel)
         if channel is None:
@@ -152,7 +152,7 @@ class Dispatcher:
             log.exception("dispatch.channel_crashed", channel=row.channel, delivery_id=str(row.id))
             return ChannelError(f"{type(error).__name__}: {error}", permanent=False)
 
-    async def _record(self, outcomes: list[tuple[DeliveryRow, str | ChannelError]]) -> None:
+    async def _record(self, outcomes: list[tuple[DeliveryValues, str | ChannelError]]) -> None:
         """Store the outcomes this dispatcher still holds the claim of, and their events, in one
         transaction: one query for the claims, one UPDATE executed for every row."""
         now = datetime.now(UTC)
@@ -181,7 +181,7 @@ class Dispatcher:
                 await self.outbox.add_all(session, events, contest_id=contest_id)
 
     def _outcome(
-        self, row: DeliveryRow, outcome: str | ChannelError, now: datetime
+        self, row: DeliveryValues, outcome: str | ChannelError, now: datetime
     ) -> tuple[dict[str, Any], Event | None]:
         """The row's new values after one send, and the event that announces it, if any."""
         state = _state_of(row)
@@ -230,7 +230,7 @@ _RECORD = (
 
 
 def _announcement(
-    row: DeliveryRow, status: str, state: DeliveryState, now: datetime
+    row: DeliveryValues, status: str, state: DeliveryState, now: datetime
 ) -> NotificationDelivered | NotificationFailed | None:
     if status == "sent":
         event: NotificationDelivered | NotificationFailed = NotificationDelivered(
@@ -257,7 +257,7 @@ def _announcement(
     return event
 
 
-def _state_of(row: DeliveryRow) -> DeliveryState:
+def _state_of(row: DeliveryValues) -> DeliveryState:
     return DeliveryState(
         delivery_id=row.id,
         status=DeliveryStatus.PENDING,

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from kaleidoscope_shared.db import SessionFactory
 
 from ..adapters.document_store import DocumentFiles, fields_from_json
-from ..adapters.tables import DeliveryRow, DocumentRow
+from ..adapters.tables import DeliveryValues, DocumentRow
 from ..channels import Attachment, MessageRecipient, OutgoingMessage
 
 
@@ -24,7 +24,7 @@ class MessageBuilder:
         self.sessions = sessions
         self.files = files
 
-    async def prepare(self, rows: Iterable[DeliveryRow]) -> BatchMessages:
+    async def prepare(self, rows: Iterable[DeliveryValues]) -> BatchMessages:
         """The messages of a batch of deliveries: their document rows loaded (one query per 500) and
         their PDFs started, in the order the batch's messages need them. Several batches may be
         prepared at once: each keeps its own documents."""
@@ -55,7 +55,7 @@ class BatchMessages:
         self._documents = documents
         self._drawing = drawing
 
-    async def build(self, row: DeliveryRow) -> OutgoingMessage:
+    async def build(self, row: DeliveryValues) -> OutgoingMessage:
         return OutgoingMessage(
             delivery_id=row.id,
             recipient=MessageRecipient(address=row.address, name=row.recipient_name, language=row.language),
