@@ -111,7 +111,7 @@ def plain_loop(rows: list[DeliveryRow], folder: Path) -> None:
     for row in rows:
         message = _message(row)
         _write_atomically(folder / f"{row.id}.eml", build_email(message, sender="b@x", message_id_domain="x"))
-        _write_atomically(folder / f"{row.id}.json", _summary(message).encode())
+        _write_atomically(folder / f"{row.id}.json", _summary(message))
 
 
 def _message(row: DeliveryRow):  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ import pytest
 
 from notifications.channels import Attachment, ChannelError, MessageRecipient, OutgoingMessage
 from notifications.channels.console import ConsoleChannel
-from notifications.channels.file import FileChannel
+from notifications.channels.file import FileChannel, _summary
 
 MESSAGE = OutgoingMessage(
     delivery_id=uuid.UUID("33333333-3333-4333-8333-333333333333"),
@@ -89,3 +89,9 @@ async def test_an_unwritable_folder_is_a_retryable_channel_error(tmp_path: Path)
     with pytest.raises(ChannelError, match="cannot write to") as raised:
         await FileChannel({"path": str(blocker / "outbox")}).send(MESSAGE)
     assert raised.value.permanent is False
+
+
+def test_the_summary_is_indented_json_with_the_text_as_written() -> None:
+    summary = _summary(MESSAGE)
+    assert summary == json.dumps(json.loads(summary), ensure_ascii=False, indent=2).encode()
+    assert "Заводискер Оксана Юрьевна".encode() in summary

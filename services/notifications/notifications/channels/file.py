@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
 from pydantic import BaseModel, ConfigDict
 
 from .base import Attachment, Channel, ChannelError, DeliveryReceipt, OutgoingMessage
@@ -61,13 +61,13 @@ class FileChannel(Channel):
         stem = str(message.delivery_id)
         mail = build_email(message, sender=self.settings.sender, message_id_domain="kaleidoscope.local")
         _write_atomically(folder / f"{stem}.eml", mail)
-        _write_atomically(folder / f"{stem}.json", _summary(message).encode())
+        _write_atomically(folder / f"{stem}.json", _summary(message))
         for attachment in message.attachments:
             _place(folder / f"{stem}.{Path(attachment.filename).name}", attachment)
         return folder / f"{stem}.eml"
 
 
-def _summary(message: OutgoingMessage) -> str:
+def _summary(message: OutgoingMessage) -> bytes:
     document = {
         "delivery_id": str(message.delivery_id),
         "recipient": {
@@ -90,7 +90,9 @@ def _summary(message: OutgoingMessage) -> str:
             for a in message.attachments
         ],
     }
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    # the same text as json.dumps(document, ensure_ascii=False, indent=2), whose indenting encoder is
+    # written in Python: a tenth of a millisecond a message
+    return pydantic_core.to_json(document, indent=2)
 
 
 def _place(path: Path, attachment: Attachment) -> None:
