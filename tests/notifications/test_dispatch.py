@@ -168,7 +168,10 @@ async def test_a_retry_waits_for_its_back_off(
         await service.runtime.close()
 
 
-async def test_racing_dispatchers_send_each_delivery_once(service: Notifications, namespace: str) -> None:
+@pytest.mark.parametrize("method", ["dispatch_once", "drain"])
+async def test_racing_dispatchers_send_each_delivery_once(
+    service: Notifications, namespace: str, method: str
+) -> None:
     contest = uuid.uuid4()
     entries = [wrap(entry_submitted(contest, title=f"Проект {i}")) for i in range(60)]
     await deliver(consumer_for(service), namespace, wrap(contest_announced(contest)), *entries)
@@ -178,7 +181,7 @@ async def test_racing_dispatchers_send_each_delivery_once(service: Notifications
         d.name, d.batch_size = f"replica-{i}", 7
 
     async def run(dispatcher) -> None:  # type: ignore[no-untyped-def]
-        while await dispatcher.dispatch_once():
+        while await getattr(dispatcher, method)():
             pass
 
     await asyncio.gather(*(run(d) for d in dispatchers))
@@ -203,27 +206,6 @@ async def test_draining_overlaps_batches_within_the_concurrency_limit(
     # the next batch was already sending while the last one finished (more sends at once than a
     # batch holds), and both together kept to the dispatcher's limit
     assert 3 < channel.most_in_flight <= 5
-
-
-async def test_racing_draining_dispatchers_send_each_delivery_once(
-    service: Notifications, namespace: str
-) -> None:
-    contest = uuid.uuid4()
-    entries = [wrap(entry_submitted(contest, title=f"Проект {i}")) for i in range(60)]
-    await deliver(consumer_for(service), namespace, wrap(contest_announced(contest)), *entries)
-    channel = CountingChannel()
-    dispatchers = [service.dispatcher({"file": channel}) for _ in range(3)]
-    for i, d in enumerate(dispatchers):
-        d.name, d.batch_size = f"replica-{i}", 7
-
-    async def run(dispatcher) -> None:  # type: ignore[no-untyped-def]
-        while await dispatcher.drain():
-            pass
-
-    await asyncio.gather(*(run(d) for d in dispatchers))
-    sent = await rows(service)
-    assert len(sent) == 120 and {r.status for r in sent} == {"sent"}
-    assert set(channel.sent.values()) == {1} and len(channel.sent) == 120
 
 
 def test_the_dispatchers_plain_rows_have_the_deliveries_columns_in_order() -> None:
