@@ -26,14 +26,16 @@ def document_fields(
     organisers: tuple[str, ...],
     city: str = "",
     language: Language = "ru",
+    document_id: uuid.UUID | None = None,
 ) -> DocumentFields:
-    """`organisers` are the organising bodies printed on the document (not the people we notify)."""
+    """`organisers` are the organising bodies printed on the document (not the people we notify);
+    `document_id`, when given, is `document_id_for(request)` computed already."""
     entry = contest.entries[request.entry_id]
     person = next((a for a in entry.authors if a.key == request.person_key), None)
     if person is None:
         raise LookupError(f"{request.person_key!r} is not an author of entry {request.entry_id}")
     return DocumentFields(
-        document_id=document_id_for(request),
+        document_id=document_id or document_id_for(request),
         kind=request.kind,
         recipient_name=person.name,
         position=person.position,

@@ -68,9 +68,9 @@ async def fan_out(
     if not plan.messages:
         return 0
     issued_on = _local_date(getattr(event, "finished_at", None) or datetime.now(UTC), config.timezone)
-    await _issue_documents(session, config, view, plan.messages, issued_on)
+    ids = await _issue_documents(session, config, view, plan.messages, issued_on)
     now = datetime.now(UTC)
-    rows = [_row(config, m, event_type, view.contest_id, now) for m in plan.messages]
+    rows = [_row(config, m, event_type, view.contest_id, now, ids) for m in plan.messages]
     await session.execute(insert(DELIVERIES), rows)
     return len(rows)
 
@@ -94,7 +94,12 @@ async def _preferences(
 
 
 def _row(
-    config: FanOutConfig, message: PlannedMessage, event_type: str, contest_id: uuid.UUID, now: datetime
+    config: FanOutConfig,
+    message: PlannedMessage,
+    event_type: str,
+    contest_id: uuid.UUID,
+    now: datetime,
+    document_ids: dict[DocumentRequest, uuid.UUID],
 ) -> dict[str, Any]:
     """The deliveries table's columns for one planned message."""
     rendered = config.catalogue.render(message.kind, message.language, message.context)
@@ -112,7 +117,7 @@ def _row(
         "subject": rendered.subject,
         "text": rendered.text,
         "html": rendered.html,
-        "document_ids": [str(document_id_for(d)) for d in message.documents],
+        "document_ids": [str(document_ids[d]) for d in message.documents],
         "status": "pending",
         "attempts": 0,
         "next_attempt_at": None,
@@ -131,14 +136,18 @@ async def _issue_documents(
     view: ContestView,
     messages: Sequence[PlannedMessage],
     issued_on: date,
-) -> None:
-    """One row per document (several channels share it); the PDF is drawn later, when sending."""
+) -> dict[DocumentRequest, uuid.UUID]:
+    """One row per document (several channels share it); the PDF is drawn later, when sending.
+    Returns each requested document's id (a name-based UUID: worth computing once per request)."""
+    ids: dict[DocumentRequest, uuid.UUID] = {}
     wanted: dict[uuid.UUID, tuple[PlannedMessage, DocumentRequest]] = {}
     for message in messages:
         for request in message.documents:
-            wanted.setdefault(document_id_for(request), (message, request))
+            if request not in ids:
+                ids[request] = document_id_for(request)
+                wanted.setdefault(ids[request], (message, request))
     if not wanted:
-        return
+        return ids
     existing = await _existing_documents(session, list(wanted))
     organisers = tuple(o.name for o in view.organisers)
     now = datetime.now(UTC)
@@ -149,6 +158,7 @@ async def _issue_documents(
         fields = document_fields(
             request,
             view,
+            document_id=document_id,
             issued_on=issued_on,
             organisers=organisers,
             city=config.city,
@@ -157,6 +167,7 @@ async def _issue_documents(
         new.append(_document_row(fields, config.signing_key, view.contest_id, request, now))
     if new:
         await session.execute(insert(DOCUMENTS), new)
+    return ids
 
 
 def _document_row(
