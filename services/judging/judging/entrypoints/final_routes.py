@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
+
+from kaleidoscope_shared.runtime import ServiceRuntime
 
 from ..service_layer import final
 from ..service_layer.commands import SetRunningOrder, StartDefence
+from ..service_layer.scoreboard_feed import ScoreboardFeed
 from .access import OrganiserOnly, RuntimeDep
 from .schemas import StagePublic
 from .stage_routes import stage_public
@@ -63,31 +65,29 @@ async def scoreboard(contest_id: uuid.UUID, stage_id: uuid.UUID, runtime: Runtim
 
 @router.get("/contests/{contest_id}/stages/{stage_id}/scoreboard/stream", response_class=StreamingResponse)
 async def scoreboard_stream(
-    contest_id: uuid.UUID, stage_id: uuid.UUID, runtime: RuntimeDep
+    contest_id: uuid.UUID, stage_id: uuid.UUID, runtime: RuntimeDep, request: Request
 ) -> StreamingResponse:
     """Server-Sent Events for the hall screen: a `scoreboard` event whenever it changes, until the
-    final closes. Any replica serves it: it reads the shared database."""
+    final closes. However many screens watch, the process reads the board once per poll."""
     first = await final.scoreboard(runtime, contest_id, stage_id)  # 404 before the stream starts
-    poll = float(getattr(runtime.settings, "scoreboard_poll_s", 0.5))
-    return StreamingResponse(
-        _events(runtime, contest_id, stage_id, first, poll), media_type="text/event-stream"
-    )
+    boards = _feed(request, runtime).boards(contest_id, stage_id, first, keep_alive_s=KEEP_ALIVE_S)
+    return StreamingResponse(_events(boards), media_type="text/event-stream")
 
 
-async def _events(
-    runtime: Any, contest_id: uuid.UUID, stage_id: uuid.UUID, board: dict[str, Any], poll: float
-) -> AsyncIterator[str]:
-    sent, quiet = None, 0.0
-    while True:
-        text = json.dumps(board, ensure_ascii=False, sort_keys=True)
-        if text != sent:
-            yield f"event: scoreboard\ndata: {text}\n\n"
-            sent, quiet = text, 0.0
-        elif quiet >= KEEP_ALIVE_S:
+def _feed(request: Request, runtime: ServiceRuntime) -> ScoreboardFeed:
+    """The app's one feed (made on first use)."""
+    feed: ScoreboardFeed | None = getattr(request.app.state, "scoreboards", None)
+    if feed is None:
+        poll = float(getattr(runtime.settings, "scoreboard_poll_s", 0.5))
+        feed = request.app.state.scoreboards = ScoreboardFeed(
+            lambda contest_id, stage_id: final.scoreboard(runtime, contest_id, stage_id), poll
+        )
+    return feed
+
+
+async def _events(boards: AsyncIterator[dict[str, Any] | None]) -> AsyncIterator[str]:
+    async for board in boards:
+        if board is None:
             yield ": keep-alive\n\n"
-            quiet = 0.0
-        if board["status"] == "closed":
-            return
-        await asyncio.sleep(poll)
-        quiet += poll
-        board = await final.scoreboard(runtime, contest_id, stage_id)
+        else:
+            yield f"event: scoreboard\ndata: {json.dumps(board, ensure_ascii=False, sort_keys=True)}\n\n"
