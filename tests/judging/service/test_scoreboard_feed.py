@@ -34,9 +34,9 @@ async def watch(feed: ScoreboardFeed, hall: Hall, keep_alive_s: float = 60) -> l
     return [b async for b in feed.boards(CONTEST, STAGE, dict(hall.board), keep_alive_s=keep_alive_s)]
 
 
-async def until(condition: Any) -> None:
+async def reads_past(hall: Hall, reads: int) -> None:
     async with asyncio.timeout(5):
-        while not condition():
+        while hall.reads < reads:
             await asyncio.sleep(POLL / 2)
 
 
@@ -44,11 +44,10 @@ async def test_thirty_screens_cost_one_read_per_poll_and_all_see_every_change() 
     hall = Hall()
     feed = ScoreboardFeed(hall.load, POLL)
     screens = [asyncio.create_task(watch(feed, hall)) for _ in range(30)]
-    await until(lambda: hall.reads >= 2)
+    await reads_past(hall, 2)
     for entry in ("e1", "e2", "e3"):
         hall.board = {"status": "open", "defending_entry_id": entry}
-        reads = hall.reads
-        await until(lambda: hall.reads >= reads + 2)  # the change was read, and handed out
+        await reads_past(hall, hall.reads + 2)  # the change was read, and handed out
     started = asyncio.get_running_loop().time()
     reads = hall.reads
     await asyncio.sleep(20 * POLL)
