@@ -36,10 +36,11 @@ from kaleidoscope_shared.contracts import (
     Territory,
 )
 from kaleidoscope_shared.entrypoint import run_event_loop
+from kaleidoscope_shared.files import write_atomically
 from notifications.adapters.document_store import draw_pdf
 from notifications.adapters.tables import DeliveryRow, EntryCopy
 from notifications.bootstrap import Notifications, bootstrap
-from notifications.channels.file import FileChannel, _summary, _write_atomically
+from notifications.channels.file import FileChannel, _summary
 from notifications.channels.mime import build_email
 from notifications.documents import DocumentFields
 from notifications.domain import DocumentKind
@@ -110,8 +111,8 @@ def plain_loop(rows: list[DeliveryRow], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for row in rows:
         message = _message(row)
-        _write_atomically(folder / f"{row.id}.eml", build_email(message, sender="b@x", message_id_domain="x"))
-        _write_atomically(folder / f"{row.id}.json", _summary(message))
+        write_atomically(folder / f"{row.id}.eml", build_email(message, sender="b@x", message_id_domain="x"))
+        write_atomically(folder / f"{row.id}.json", _summary(message))
 
 
 def _message(row: DeliveryRow):  # type: ignore[no-untyped-def]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import Executor
@@ -16,6 +15,8 @@ from dataclasses import fields as dataclass_fields
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from kaleidoscope_shared.files import write_atomically
 
 from ..documents import DocumentFields, issue_document
 from ..domain import DocumentKind
@@ -53,20 +54,7 @@ def draw_pdf(fields: DocumentFields, key: bytes, verify_url: str, path: str) -> 
     process (or a thread), so that the event loop makes one call for it and touches no file."""
     if os.path.exists(path):
         return
-    pdf = issue_document(fields, key, verify_url=verify_url).pdf
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    except FileNotFoundError:  # the first document: create the folder
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(pdf)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(Path(path), issue_document(fields, key, verify_url=verify_url).pdf)
 
 
 def draw_pdfs(documents: list[DocumentFields], key: bytes, verify_url: str, folder: Path) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pydantic_core
 from pydantic import BaseModel, ConfigDict
+
+from kaleidoscope_shared.files import write_atomically
 
 from .base import Attachment, Channel, ChannelError, DeliveryReceipt, OutgoingMessage
 from .mime import build_email
@@ -45,25 +46,15 @@ class FileChannel(Channel):
         return DeliveryReceipt(provider_id=str(path))
 
     def _write(self, message: OutgoingMessage) -> Path:
-        folder = self.settings.path
+        folder, stem = self.settings.path, str(message.delivery_id)
+        mail = build_email(message, sender=self.settings.sender, message_id_domain="kaleidoscope.local")
         try:
-            return self._write_into(folder, message)
-        except FileNotFoundError:
-            try:  # the first message, or the folder was removed: create it, once
-                folder.mkdir(parents=True, exist_ok=True)
-                return self._write_into(folder, message)
-            except OSError as exc:
-                raise ChannelError(f"cannot write to {folder}: {exc}", permanent=False) from exc
+            write_atomically(folder / f"{stem}.eml", mail)
+            write_atomically(folder / f"{stem}.json", _summary(message))
+            for attachment in message.attachments:
+                _place(folder / f"{stem}.{Path(attachment.filename).name}", attachment)
         except OSError as exc:
             raise ChannelError(f"cannot write to {folder}: {exc}", permanent=False) from exc
-
-    def _write_into(self, folder: Path, message: OutgoingMessage) -> Path:
-        stem = str(message.delivery_id)
-        mail = build_email(message, sender=self.settings.sender, message_id_domain="kaleidoscope.local")
-        _write_atomically(folder / f"{stem}.eml", mail)
-        _write_atomically(folder / f"{stem}.json", _summary(message))
-        for attachment in message.attachments:
-            _place(folder / f"{stem}.{Path(attachment.filename).name}", attachment)
         return folder / f"{stem}.eml"
 
 
@@ -104,7 +95,7 @@ def _place(path: Path, attachment: Attachment) -> None:
             return
         except OSError:
             pass  # another file system, or the stored file is gone: copy
-    _write_atomically(path, attachment.content)
+    write_atomically(path, attachment.content)
 
 
 def _link(source: str, path: Path) -> None:
@@ -113,14 +104,3 @@ def _link(source: str, path: Path) -> None:
     except FileExistsError:  # a resend: the same content under the same name
         path.unlink()
         os.link(source, path)
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
