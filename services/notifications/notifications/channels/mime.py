@@ -63,24 +63,23 @@ def build_email(
             headers.append((name, _unstructured(value)))
     headers.append(("Content-Type", f'multipart/mixed;\r\n boundary="{boundary}"'))
     parts = [_alternative(message, boundary + "a"), *(_attachment(a) for a in message.attachments)]
-    out = bytearray()
-    for name, value in headers:
-        out += f"{name}: {value}".encode("ascii") + _CRLF
-    out += _CRLF + b"This is a multipart message in MIME format." + _CRLF
-    for part in parts:
-        out += _CRLF + f"--{boundary}".encode("ascii") + _CRLF + part
-    out += _CRLF + f"--{boundary}--".encode("ascii") + _CRLF
-    return bytes(out)
+    head = b"".join(f"{name}: {value}".encode("ascii") + _CRLF for name, value in headers)
+    preamble = _CRLF + b"This is a multipart message in MIME format." + _CRLF
+    return head + preamble + _multipart_body(parts, boundary) + _CRLF
 
 
 def _alternative(message: OutgoingMessage, boundary: str) -> bytes:
     if message.html is None:
         return _text_part(message.text, "plain")
-    out = bytearray(f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"'.encode("ascii") + _CRLF)
-    for part in (_text_part(message.text, "plain"), _text_part(message.html, "html")):
-        out += _CRLF + f"--{boundary}".encode("ascii") + _CRLF + part
-    out += _CRLF + f"--{boundary}--".encode("ascii")
-    return bytes(out)
+    head = f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"'.encode("ascii") + _CRLF
+    parts = [_text_part(message.text, "plain"), _text_part(message.html, "html")]
+    return head + _multipart_body(parts, boundary)
+
+
+def _multipart_body(parts: list[bytes], boundary: str) -> bytes:
+    """Each part after its delimiter line, then the closing delimiter (RFC 2046 § 5.1.1)."""
+    delimiter = _CRLF + f"--{boundary}".encode("ascii") + _CRLF
+    return b"".join(delimiter + part for part in parts) + _CRLF + f"--{boundary}--".encode("ascii")
 
 
 def _text_part(text: str, subtype: str) -> bytes:
