@@ -153,4 +153,7 @@ class PreferenceRow(NotificationsTable, table=True):
 
 
 METADATA = NotificationsTable.metadata
+# The tables themselves, for Core statements on the hot paths (fan-out, dispatch).
+DELIVERIES = DeliveryRow.__table__  # type: ignore[attr-defined]
+DOCUMENTS = DocumentRow.__table__  # type: ignore[attr-defined]
 BUS_TABLES = bus_tables(METADATA)

@@ -26,13 +26,13 @@ from kaleidoscope_shared.contracts import Event, NotificationDelivered, Notifica
 from kaleidoscope_shared.db import SessionFactory
 from kaleidoscope_shared.observability.logging import get_logger
 
-from ..adapters.tables import DeliveryRow, DeliveryValues
+from ..adapters.tables import DELIVERIES, DeliveryValues
 from ..channels import Channel, ChannelError
 from ..domain import DeliveryState, DeliveryStatus, RetryPolicy, record_failure, record_success
 from .messages import BatchMessages, MessageBuilder
 
 log = get_logger(__name__)
-T = DeliveryRow.__table__  # type: ignore[attr-defined]
+T = DELIVERIES
 DUE = ("pending", "failed")
 
 

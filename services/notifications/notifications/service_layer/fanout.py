@@ -22,7 +22,7 @@ from kaleidoscope_shared.contracts import Event
 
 from ..adapters.copies import preferences_of
 from ..adapters.document_store import fields_to_json
-from ..adapters.tables import DeliveryRow, DocumentRow
+from ..adapters.tables import DELIVERIES, DOCUMENTS
 from ..documents import DocumentFields, document_fields, document_id_for, normalise_code, verification_code
 from ..domain import (
     ContestView,
@@ -34,9 +34,6 @@ from ..domain import (
 )
 from ..domain.kinds import language_or_default
 from ..templates import TemplateCatalogue
-
-DELIVERIES = DeliveryRow.__table__  # type: ignore[attr-defined]
-DOCUMENTS = DocumentRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
