@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .contracts import DEFAULT_NAMESPACE
 
 DEVELOPMENT_ORGANISER_TOKEN = "organiser-dev-token"
+DEVELOPMENT_GRANT_KEY = "grant-key-for-development-only"
 
 
 class ServiceSettings(BaseSettings):
@@ -46,6 +47,10 @@ class ServiceSettings(BaseSettings):
     )
 
     organiser_token: SecretStr = SecretStr(DEVELOPMENT_ORGANISER_TOKEN)
+    grant_key: SecretStr = Field(
+        SecretStr(DEVELOPMENT_GRANT_KEY),
+        description="signs grants between services (kaleidoscope_shared.grants); the same secret in all",
+    )
 
     metrics_port: int = Field(0, ge=0, le=65535, description="worker's /metrics port; 0 = none")
     log_level: str = "INFO"
@@ -66,6 +71,14 @@ class ServiceSettings(BaseSettings):
             raise ValueError(
                 f"{self.service_name}: set a random organiser_token of at least 24 characters in production "
                 "(the development default is public)"
+            )
+        if self.environment == "production" and (
+            self.grant_key.get_secret_value() == DEVELOPMENT_GRANT_KEY
+            or len(self.grant_key.get_secret_value()) < 32
+        ):
+            raise ValueError(
+                f"{self.service_name}: set a random grant_key of at least 32 characters in production, "
+                "the same in every service (the development default is public)"
             )
         return self
 

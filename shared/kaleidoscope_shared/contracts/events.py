@@ -74,6 +74,15 @@ class Author(Part):
     language: Literal["ru", "en"] = "ru"
 
 
+class AttachmentInfo(Part):
+    """A file the participant attached; `key` names it in submissions' storage."""
+
+    key: str
+    filename: str
+    media_type: str
+    size_bytes: int
+
+
 class EntrySubmitted(Event):
     """An entry was submitted (revision 1)."""
 
@@ -88,6 +97,8 @@ class EntrySubmitted(Event):
     authors: list[Author]
     submitted_at: datetime
     private_link: str | None = None
+    links: list[str] = []
+    attachments: list[AttachmentInfo] = []
 
 
 class EntryUpdated(Event):
@@ -104,6 +115,8 @@ class EntryUpdated(Event):
     authors: list[Author]
     submitted_at: datetime
     updated_at: datetime
+    links: list[str] = []
+    attachments: list[AttachmentInfo] = []
 
 
 class EntryWithdrawn(Event):
@@ -161,6 +174,7 @@ class JurorAssigned(Event):
     entry_ids: list[uuid.UUID]
     deadline: datetime | None = None
     language: Literal["ru", "en"] = "ru"
+    personal_link: str | None = None
 
 
 class EntryResult(Part):
@@ -244,6 +258,7 @@ class JurorReminderDue(Event):
     deadline: datetime
     missing_entry_ids: list[uuid.UUID]
     language: Literal["ru", "en"] = "ru"
+    personal_link: str | None = None
 
 
 # --- notifications -------------------------------------------------------------------------------
@@ -273,6 +288,7 @@ class NotificationFailed(Event):
 
 
 __all__ = [
+    "AttachmentInfo",
     "Author",
     "ContestAnnounced",
     "ContestFinished",
