@@ -16,6 +16,7 @@ PRODUCTION = {
     "environment": "production",
     "database_url": "postgresql+asyncpg://db/notifications",
     "organiser_token": "o" * 32,
+    "grant_key": "g" * 40,
 }
 
 
