@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from submissions.domain import edit_entry, submit_entry, withdraw_entry
+from submissions.domain.entry import AttachmentRef
 from submissions.domain.integration_events import entry_submitted, entry_updated, entry_withdrawn
 
 from .conftest import make_content
@@ -26,3 +27,23 @@ def test_an_entry_that_was_not_withdrawn_has_no_withdrawal_event(contest, clock)
     entry = submit_entry(contest, make_content(), existing=[], clock=clock).entry
     with pytest.raises(ValueError, match="is not withdrawn"):
         entry_withdrawn(entry)
+
+
+def test_submitted_and_updated_events_carry_the_links_and_the_files_a_juror_will_open(contest, clock) -> None:
+    pdf = AttachmentRef(
+        key="ab/" + "0" * 32,
+        filename="практика.pdf",
+        media_type="application/pdf",
+        size_bytes=1234,
+        sha256="f" * 64,
+    )
+    entry = submit_entry(contest, make_content(attachments=(pdf,)), existing=[], clock=clock).entry
+    submitted = entry_submitted(entry)
+    assert submitted.links == ["https://example.org/backpack"]
+    assert [a.model_dump() for a in submitted.attachments] == [
+        {"key": pdf.key, "filename": "практика.pdf", "media_type": "application/pdf", "size_bytes": 1234}
+    ]
+    changed = make_content(links=("https://example.org/new",), attachments=())
+    edited = edit_entry(contest, entry, changed, existing=[entry], clock=clock)
+    updated = entry_updated(edited)
+    assert (updated.links, updated.attachments) == (["https://example.org/new"], [])

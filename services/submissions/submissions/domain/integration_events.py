@@ -55,6 +55,13 @@ def _entry_state(entry: Entry) -> dict[str, Any]:
         "annotation": content.annotation,
         "authors": [_author(a) for a in content.authors],
         "submitted_at": entry.submitted_at,
+        "links": list(content.links),
+        "attachments": [
+            contracts.AttachmentInfo(
+                key=a.key, filename=a.filename, media_type=a.media_type, size_bytes=a.size_bytes
+            )
+            for a in content.attachments
+        ],
     }
 
 
