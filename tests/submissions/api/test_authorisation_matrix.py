@@ -35,6 +35,7 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("GET", "/openapi.json"): Access.PUBLIC,
     ("GET", "/docs"): Access.PUBLIC,
     ("GET", "/docs/oauth2-redirect"): Access.PUBLIC,
+    ("GET", "/docs-static"): Access.PUBLIC,
     ("GET", "/redoc"): Access.PUBLIC,
     ("GET", "/metrics"): Access.PUBLIC,
     ("GET", "/health"): Access.PUBLIC,
