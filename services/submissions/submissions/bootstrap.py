@@ -36,5 +36,6 @@ def bootstrap(settings: SubmissionsSettings | None = None, *, clock: Clock | Non
         clock=clock or SystemClock(),
         storage=LocalDiskStorage(storage_root),
         public_base_url=settings.public_base_url,
+        grant_key=settings.grant_key.get_secret_value(),
     )
     return Submissions(settings=settings, runtime=runtime, context=context)

@@ -12,8 +12,9 @@ class SubmissionsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SUBMISSIONS_", extra="ignore")
 
     service_name: str = "submissions"
-    public_base_url: str = "http://127.0.0.1:8001"
-    """Where participants reach this API: the start of every private entry link."""
+    public_base_url: str = "http://127.0.0.1:8000"
+    """Where people reach the web front: the start of every private entry link
+    (`{public_base_url}/entries/{id}?token=…`, a page of the web front, which calls this API)."""
     attachments_dir: str = ""
     """Where attachments are stored on disk; `<data_dir>/attachments` by default."""
     max_request_bytes: int = Field(100 * 1024 * 1024, gt=0)

@@ -20,6 +20,7 @@ from ..conftest import CLOSES, DURING, OPENS
 
 ORGANISER_TOKEN = "organiser-token-for-the-tests-0123456789"
 ORGANISER = {"Authorization": f"Bearer {ORGANISER_TOKEN}"}
+GRANT_KEY = "grant-key-for-the-submissions-api-tests-0123456789"
 
 
 def contest_body(**overrides: Any) -> dict[str, Any]:
@@ -90,7 +91,8 @@ def settings(database_url: str, redis_url: str, namespace: str, tmp_path: Path) 
         data_dir=str(tmp_path / "data"),
         environment="test",
         organiser_token=ORGANISER_TOKEN,  # type: ignore[arg-type]
-        public_base_url="https://contest.example.org/api",
+        public_base_url="https://contest.example.org",
+        grant_key=GRANT_KEY,  # type: ignore[arg-type]
         max_request_bytes=5000,
         log_level="WARNING",
     )

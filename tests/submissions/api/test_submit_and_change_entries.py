@@ -9,6 +9,7 @@ from datetime import timedelta
 import httpx
 
 from submissions.domain import FixedClock
+from submissions.settings import SubmissionsSettings
 
 from ..conftest import CLOSES
 from .conftest import ORGANISER, author, bearer, entry_body, submit, submitted
@@ -21,14 +22,19 @@ async def test_a_submission_answers_with_a_private_link_that_opens_the_entry(
 ) -> None:
     receipt = await submitted(client, contest_id)
     assert receipt["revision"] == 1 and receipt["status"] == "submitted"
-    assert receipt["private_link"] == (
-        f"https://contest.example.org/api/entries/{receipt['id']}?token={receipt['token']}"
+    assert receipt["private_link"] == (  # a page of the web front, which calls this API with the token
+        f"https://contest.example.org/entries/{receipt['id']}?token={receipt['token']}"
     )
     by_link = await client.get(f"/entries/{receipt['id']}", params={"token": receipt["token"]})
     by_header = await client.get(f"/entries/{receipt['id']}", headers=bearer(receipt["token"]))
     assert by_link.status_code == by_header.status_code == 200
     assert by_link.json()["content"]["title"] == "Рюкзачок знаний"
     assert "token" not in by_link.json()
+    assert by_link.json()["documents_grant"] is None  # no letters or diplomas before the results
+
+
+def test_private_links_point_at_the_web_front_by_default() -> None:
+    assert SubmissionsSettings.model_fields["public_base_url"].default == "http://127.0.0.1:8000"
 
 
 async def test_an_edit_is_the_next_revision_and_a_withdrawal_the_one_after(

@@ -20,6 +20,8 @@ from submissions.adapters.tables import AttachmentRow, EntryRow, IdempotencyKeyR
 from submissions.domain import Clock, Contest, ContestStatus, Entry
 from submissions.service_layer.context import SubmissionsContext
 
+GRANT_KEY = "grant-key-for-the-submissions-tests"
+
 
 @dataclass
 class Store:
@@ -156,4 +158,5 @@ def fake_context(database: FakeDatabase, clock: Clock, tmp_path: Path) -> Submis
         clock=clock,
         storage=LocalDiskStorage(tmp_path),
         public_base_url="https://contest.example.org",
+        grant_key=GRANT_KEY,
     )

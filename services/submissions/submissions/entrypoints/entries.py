@@ -11,7 +11,6 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..domain.entry import AttachmentRef, EntryContent
-from ..domain.errors import AttachmentNotFound
 from ..service_layer import entries as use_cases
 from ..service_layer.attachments import upload_attachment
 from ..service_layer.entries import IdempotencyKey
@@ -19,6 +18,10 @@ from ..service_layer.views import EntryReceipt, EntryView
 from .dependencies import ContextDep, EntryTokenDep, OrganiserDep
 
 router = APIRouter(tags=["entries"])
+
+INLINE_MEDIA_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"})
+"""Files a browser may show in place (`?inline=1`); any other type is always a download, so that an
+uploaded page or script never runs where it is opened."""
 
 
 class EntryChanges(BaseModel):
@@ -105,18 +108,36 @@ async def withdraw_entry(
 
 @router.get("/entries/{entry_id}/attachments/{key:path}", response_class=StreamingResponse)
 async def download_attachment(
-    entry_id: uuid.UUID, key: str, ctx: ContextDep, token: EntryTokenDep, organiser: OrganiserDep
+    entry_id: uuid.UUID,
+    key: str,
+    ctx: ContextDep,
+    token: EntryTokenDep,
+    organiser: OrganiserDep,
+    grant: Annotated[
+        str | None,
+        Query(
+            max_length=1000,
+            description="An ENTRY_FILE grant on `{entry_id}:{key}` (judging issues it to an assigned juror), "
+            "instead of the entry token.",
+        ),
+    ] = None,
+    inline: Annotated[
+        bool, Query(description="Show a PDF or an image in the browser rather than download it.")
+    ] = False,
 ) -> StreamingResponse:
-    """One of the entry's files, for its participant or an organiser."""
-    entry = await use_cases.view_entry(ctx, entry_id, None if organiser else token)
-    attachment = next((a for a in entry.content.attachments if a.key == key), None)
-    if attachment is None:
-        raise AttachmentNotFound(key)
+    """One of the entry's files, for its participant (entry token), an organiser, or a juror with a
+    grant from judging; a wrong token or a bad or expired grant is the same 404 as no such entry.
+    `?inline=1` asks for `Content-Disposition: inline` (PDFs and images only; anything else downloads)."""
+    attachment = await use_cases.entry_attachment(
+        ctx, entry_id, key, organiser=organiser, token=token, grant=grant
+    )
     chunks = ctx.storage.open(key)
+    shown = "inline" if inline and attachment.media_type in INLINE_MEDIA_TYPES else "attachment"
     return StreamingResponse(
         chunks,
         media_type=attachment.media_type,
         headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename, safe='')}"
+            "Content-Disposition": f"{shown}; filename*=UTF-8''{quote(attachment.filename, safe='')}",
+            "X-Content-Type-Options": "nosniff",
         },
     )

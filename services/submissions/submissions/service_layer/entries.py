@@ -12,11 +12,13 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from kaleidoscope_shared.grants import ENTRY_DOCUMENTS, ENTRY_FILE, GrantRefused, check_grant, issue_grant
+
 from ..adapters.tables import IdempotencyKeyRow
 from ..domain import integration_events as events
-from ..domain.contest import Contest
-from ..domain.entry import Entry, EntryContent
-from ..domain.errors import DuplicateEntry, EntryNotFound
+from ..domain.contest import Contest, ContestStatus
+from ..domain.entry import AttachmentRef, Entry, EntryContent
+from ..domain.errors import AttachmentNotFound, DuplicateEntry, EntryNotFound
 from ..domain.submission import edit_entry as edit_domain_entry
 from ..domain.submission import submit_entry as submit_domain_entry
 from ..domain.submission import verify_entry_token
@@ -101,16 +103,57 @@ def _remembered(scope: str, idempotency: IdempotencyKey, receipt: EntryReceipt) 
     )
 
 
+DOCUMENTS_GRANT_TTL_S = 3600
+"""How long the grant to an entry's documents, handed to its participant with the entry, stays valid."""
+
+
 async def view_entry(ctx: SubmissionsContext, entry_id: uuid.UUID, token: str | None) -> EntryView:
-    """The entry, for its participant (`token`) or, with `token=None`, for an organiser."""
+    """The entry, for its participant (`token`) or, with `token=None`, for an organiser.
+
+    Its participant also gets `documents_grant` once the contest's results are announced: a grant
+    (scope ENTRY_DOCUMENTS, subject the entry id) with which notifications lists the entry's letters
+    and diplomas and serves their PDFs."""
     async with ctx.unit_of_work() as uow:
         row = await uow.repository.get_entry_row(entry_id)
         entry = await uow.repository.get_entry(entry_id) if row else None
-    if token is not None:
-        entry = verify_entry_token(entry, token)
-    if entry is None or row is None:
-        raise EntryNotFound()
-    return EntryView.of(entry, row)
+        if token is not None:
+            entry = verify_entry_token(entry, token)
+        if entry is None or row is None:
+            raise EntryNotFound()
+        contest = await uow.repository.get_contest(entry.contest_id) if token is not None else None
+    view = EntryView.of(entry, row)
+    if contest is not None and contest.status is ContestStatus.RESULTS and not entry.is_withdrawn:
+        grant = issue_grant(ctx.grant_key, ENTRY_DOCUMENTS, str(entry.id), DOCUMENTS_GRANT_TTL_S)
+        view = view.model_copy(update={"documents_grant": grant})
+    return view
+
+
+async def entry_attachment(
+    ctx: SubmissionsContext,
+    entry_id: uuid.UUID,
+    key: str,
+    *,
+    organiser: bool = False,
+    token: str = "",
+    grant: str | None = None,
+) -> AttachmentRef:
+    """One file of the entry, for an organiser, for its participant (`token`), or for the bearer of an
+    ENTRY_FILE grant on `f"{entry_id}:{key}"` (judging issues these to the entry's assigned jurors).
+    Anyone else gets the same 404 as for an entry that does not exist."""
+    granted = organiser or (grant is not None and _grants_file(ctx, grant, entry_id, key))
+    entry = await view_entry(ctx, entry_id, None if granted else token)
+    attachment = next((a for a in entry.content.attachments if a.key == key), None)
+    if attachment is None:
+        raise AttachmentNotFound(key)
+    return attachment
+
+
+def _grants_file(ctx: SubmissionsContext, grant: str, entry_id: uuid.UUID, key: str) -> bool:
+    try:
+        check_grant(ctx.grant_key, grant, ENTRY_FILE, f"{entry_id}:{key}")
+    except GrantRefused:
+        return False
+    return True
 
 
 async def edit_entry(

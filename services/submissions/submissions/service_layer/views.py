@@ -27,6 +27,9 @@ class EntryView(BaseModel):
     updated_at: datetime
     withdrawn_at: datetime | None = None
     withdrawal_reason: str | None = None
+    documents_grant: str | None = None
+    """For the entry's participant once results are announced: the grant (an hour) with which
+    notifications lists and serves the entry's letters and diplomas; null otherwise."""
 
     @classmethod
     def of(cls, entry: Entry, row: EntryRow | None = None) -> EntryView:
