@@ -1,12 +1,15 @@
 """Each participant sees where their entry stands, from judging's StageClosed and WinnerDeclared
-consumed off a real Redis; repeats and out-of-order arrivals change nothing; results go public."""
+consumed off a real Redis; repeats and out-of-order arrivals change nothing; results go public with
+prizes and special mentions, and each participant gets a grant to their letters and diplomas."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -14,11 +17,21 @@ import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from kaleidoscope_shared.contracts import EntryResult, Envelope, Event, Placement, StageClosed, WinnerDeclared
+from kaleidoscope_shared.contracts import (
+    EntryResult,
+    Envelope,
+    Event,
+    Placement,
+    Prize,
+    SpecialMention,
+    StageClosed,
+    WinnerDeclared,
+)
+from kaleidoscope_shared.grants import ENTRY_DOCUMENTS, check_grant
 from kaleidoscope_shared.worker import build_consumer
 from submissions.entrypoints.bus import HANDLERS
 
-from .conftest import ORGANISER, author, bearer, submitted
+from .conftest import GRANT_KEY, ORGANISER, author, bearer, submitted
 
 NOW = datetime(2024, 9, 1, tzinfo=UTC)
 REVIEW, FINAL = uuid.uuid4(), uuid.uuid4()
@@ -63,12 +76,21 @@ def stage_closed(contest_id: str, results: dict[str, bool], *, last: bool = Fals
     )
 
 
-def winner(contest_id: str, nomination: str, entry_id: str) -> WinnerDeclared:
+def winner(
+    contest_id: str,
+    nomination: str,
+    entry_id: str,
+    prizes: tuple[Prize, ...] = (),
+    mentions: dict[str, str] | None = None,
+) -> WinnerDeclared:
     return WinnerDeclared(
         contest_id=uuid.UUID(contest_id),
         stage_id=FINAL,
         nomination_code=nomination,
-        placements=[Placement(entry_id=uuid.UUID(entry_id), place=1)],
+        placements=[Placement(entry_id=uuid.UUID(entry_id), place=1, prizes=list(prizes))],
+        special_mentions=[
+            SpecialMention(entry_id=uuid.UUID(e), text=text) for e, text in (mentions or {}).items()
+        ],
         declared_at=NOW,
     )
 
@@ -110,7 +132,13 @@ async def test_entries_advance_lose_and_win_whatever_order_and_however_often_eve
     await eventually(review_applied)
     assert (await progress(client, winner_a)) == (
         "winner",
-        {"stage_id": str(FINAL), "nomination_code": "service-guide", "nomination": "Сервис гид", "place": 1},
+        {
+            "stage_id": str(FINAL),
+            "nomination_code": "service-guide",
+            "nomination": "Сервис гид",
+            "place": 1,
+            "prizes": [],
+        },
     )
     state, detail = await progress(client, finalist)
     assert state == "advanced" and detail["stage"] == "review" and detail["rank"] == 3
@@ -137,3 +165,73 @@ async def test_entries_advance_lose_and_win_whatever_order_and_however_often_eve
         f"/contests/{contest_id}/entries", params={"status": "winner"}, headers=ORGANISER
     )
     assert winners.json()["total"] == 2
+
+
+CASH = Prize(kind="cash", description="денежная премия", amount=Decimal(30000), currency="RUB")
+SPONSOR = Prize(kind="sponsor", description="приз от ГК «Конкорд»")
+
+
+async def test_the_public_results_name_prizes_and_mentions_and_participants_get_their_documents_grant(
+    client: httpx.AsyncClient, contest_id: str, redis: Redis, namespace: str, consumer: None
+) -> None:
+    won = await submitted(client, contest_id)
+    mentioned = await submitted(
+        client, contest_id, title="Вместе", authors=[author(full_name="Кузнецова А.", email=None)]
+    )
+    other = await submitted(client, contest_id, nomination_code="idea-generator", title="Ёлка желаний")
+    await client.post(f"/contests/{contest_id}/close", headers=ORGANISER)
+    decision = winner(
+        contest_id, "service-guide", won["id"], (CASH, SPONSOR), {mentioned["id"]: "за вовлечение семей"}
+    )
+    await publish(redis, namespace, decision, contest_id)
+    review = {won["id"]: True, mentioned["id"]: True, other["id"]: True}
+    await publish(redis, namespace, stage_closed(contest_id, review), contest_id)  # late: keeps the mention
+    shown = (await client.get(f"/entries/{mentioned['id']}", headers=bearer(mentioned["token"]))).json()
+    assert shown["documents_grant"] is None
+
+    async def mention_kept() -> bool:
+        state, detail = await progress(client, mentioned)
+        return state == "advanced" and detail.get("special_mention") == "за вовлечение семей"
+
+    await eventually(mention_kept)
+    await publish(redis, namespace, winner(contest_id, "idea-generator", other["id"]), contest_id)
+
+    async def results_out() -> bool:
+        return (await client.get(f"/contests/{contest_id}/results")).status_code == 200
+
+    await eventually(results_out)
+    public = {row["id"]: row for row in (await client.get(f"/contests/{contest_id}/results")).json()}
+    assert public[won["id"]] == {
+        "id": won["id"],
+        "nomination": "Сервис гид",
+        "nomination_code": "service-guide",
+        "title": "Рюкзачок знаний",
+        "authors": [
+            {
+                "full_name": "Заводискер Оксана Юрьевна",
+                "position": "ведущий библиотекарь",
+                "library": "Центральная детская библиотека ЦБС г. Белово",
+                "territory": "Беловский городской округ",
+            }
+        ],
+        "progress": "winner",
+        "place": 1,
+        "finalist": True,
+        "prizes": [
+            {"kind": "cash", "description": "денежная премия", "amount": "30000", "currency": "RUB"},
+            {"kind": "sponsor", "description": "приз от ГК «Конкорд»", "amount": None, "currency": None},
+        ],
+        "special_mention": None,
+    }
+    assert {k: public[mentioned["id"]][k] for k in ("progress", "place", "finalist", "special_mention")} == {
+        "progress": "advanced",
+        "place": None,
+        "finalist": True,
+        "special_mention": "за вовлечение семей",
+    }
+
+    mine = (await client.get(f"/entries/{won['id']}", headers=bearer(won["token"]))).json()
+    grant = check_grant(GRANT_KEY, mine["documents_grant"], ENTRY_DOCUMENTS, won["id"])
+    assert 3500 < grant.expires - time.time() <= 3600
+    as_organiser = (await client.get(f"/entries/{won['id']}", headers=ORGANISER)).json()
+    assert as_organiser["documents_grant"] is None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
@@ -55,15 +56,31 @@ class PublicAuthor(BaseModel):
     territory: str
 
 
+class PublicPrize(BaseModel):
+    kind: str
+    """cash, sponsor or other"""
+    description: str
+    amount: Decimal | None = None
+    currency: str | None = None
+
+
 class PublicEntry(BaseModel):
-    """What anyone may see of an entry once results are out: no e-mails, no phones."""
+    """What anyone may see of an entry once results are out: no e-mails, no phones.
+
+    `progress` is `winner` (with `place` and `prizes`), `advanced` (took part in the last stage without
+    a place: a finalist), `not_advanced` or `submitted`; `finalist` is true for winners and finalists.
+    `special_mention` is the jury's words when it singled the entry out."""
 
     id: uuid.UUID
     nomination: str
+    nomination_code: str
     title: str
     authors: list[PublicAuthor]
     progress: str
     place: int | None = None
+    finalist: bool = False
+    prizes: list[PublicPrize] = []
+    special_mention: str | None = None
 
 
 @router.get("/contests/{contest_id}/entries", response_model=EntryPage, dependencies=ORGANISER_ONLY)
@@ -128,9 +145,11 @@ async def public_results(contest_id: uuid.UUID, ctx: ContextDep) -> list[PublicE
 
 def _public(contest: Contest, entry: EntryView) -> PublicEntry:
     nomination = contest.nomination(entry.content.nomination_code)
+    detail: dict[str, Any] = entry.progress_detail
     return PublicEntry(
         id=entry.id,
         nomination=nomination.title if nomination else entry.content.nomination_code,
+        nomination_code=entry.content.nomination_code,
         title=entry.content.title,
         authors=[
             PublicAuthor(
@@ -142,7 +161,10 @@ def _public(contest: Contest, entry: EntryView) -> PublicEntry:
             for a in entry.content.authors
         ],
         progress=entry.progress,
-        place=entry.progress_detail.get("place"),
+        place=detail.get("place") if entry.progress == "winner" else None,
+        finalist=entry.progress in ("winner", "advanced"),
+        prizes=[PublicPrize.model_validate(p) for p in detail.get("prizes", [])],
+        special_mention=detail.get("special_mention"),
     )
 
 

@@ -1,6 +1,8 @@
 """Where each entry stands in judging, for its participant: from judging's StageClosed and WinnerDeclared.
 
-submitted → advanced (to the next stage) / not_advanced → winner (of a nomination, with its place).
+submitted → advanced (to the next stage) / not_advanced → winner (of a nomination, with its place
+and prizes). A special mention of the jury (WinnerDeclared's `special_mentions`) is kept in
+`progress_detail["special_mention"]` whatever the entry's progress, and survives later updates.
 Events of different streams may arrive in any order and may repeat; each update is applied only if it
 moves the entry forward (a later stage, or a win), so applying one twice, or late, changes nothing.
 """
@@ -16,6 +18,12 @@ from ..domain.contest import ContestStatus
 from ..domain.lifecycle import announce_results
 
 WINNER = "winner"
+KEPT = ("special_mention",)
+"""Details no later progress replaces: they come from the jury's decision, not from a stage."""
+
+
+def _kept(detail: dict[str, object]) -> dict[str, object]:
+    return {key: detail[key] for key in KEPT if key in detail}
 
 
 async def record_stage_closed(repository: SqlRepository, event: StageClosed) -> None:
@@ -34,24 +42,34 @@ async def record_stage_closed(repository: SqlRepository, event: StageClosed) -> 
             "stage_position": event.position,
             "rank": result.rank,
             "reason": result.reason,
+            **_kept(row.progress_detail),
         }
     if event.is_last:
         await _announce_results(repository, event.contest_id)
 
 
 async def record_winner_declared(repository: SqlRepository, event: WinnerDeclared) -> None:
-    """Mark the placed entries as winners of their nomination; results once every nomination has one."""
+    """Mark the placed entries as winners of their nomination, with their prizes, and note the jury's
+    special mentions; results once every nomination has a winner."""
     contest = await repository.get_contest(event.contest_id)
     nomination = contest.nomination(event.nomination_code) if contest else None
     placements = {p.entry_id: p for p in event.placements}
-    for row in await repository.entry_rows_by_id(placements):
-        row.progress = WINNER
-        row.progress_detail = {
-            "stage_id": str(event.stage_id),
-            "nomination_code": event.nomination_code,
-            "nomination": nomination.title if nomination else event.nomination_code,
-            "place": placements[row.id].place,
-        }
+    mentions = {m.entry_id: m.text for m in event.special_mentions}
+    for row in await repository.entry_rows_by_id({*placements, *mentions}):
+        detail = dict(row.progress_detail)
+        if row.id in placements:
+            row.progress = WINNER
+            detail = {
+                "stage_id": str(event.stage_id),
+                "nomination_code": event.nomination_code,
+                "nomination": nomination.title if nomination else event.nomination_code,
+                "place": placements[row.id].place,
+                "prizes": [prize.model_dump(mode="json") for prize in placements[row.id].prizes],
+                **_kept(detail),
+            }
+        if row.id in mentions:
+            detail["special_mention"] = mentions[row.id]
+        row.progress_detail = detail  # a new dict: the JSON column sees the change
     await repository.session.flush()
     if contest is not None:
         rows = await repository.all_entry_rows(contest.id)
