@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from judging.main import create_app, worker
 from judging.settings import JudgingSettings
 from kaleidoscope_shared.contracts import (
+    AttachmentInfo,
     Author,
     ContestAnnounced,
     EntryRef,
@@ -66,16 +67,27 @@ def announced(contest_id: uuid.UUID, rules: list[str] | None = None) -> ContestA
 def submitted(
     contest_id: uuid.UUID, i: int, entry_id: uuid.UUID | None = None, revision: int = 1
 ) -> EntrySubmitted:
+    entry_id = entry_id or uuid.uuid4()
     return EntrySubmitted(
-        entry_id=entry_id or uuid.uuid4(),
+        entry_id=entry_id,
         contest_id=contest_id,
         revision=revision,
         nomination_code=NOMINATIONS[i % 3],
         title=f"Practice {i:02d}",
+        annotation=f"How practice {i} brings readers back to the library.",
         authors=[
             Author(full_name=f"Author {i}", library=f"Library {i % 17}", territory_code=TERRITORIES[i % 19])
         ],
         submitted_at=START + timedelta(minutes=37 * i),
+        links=[f"https://library-{i}.example.org/practice"],
+        attachments=[
+            AttachmentInfo(
+                key=f"{entry_id}-poster",
+                filename=f"poster {i}.pdf",
+                media_type="application/pdf",
+                size_bytes=10_000 + i,
+            )
+        ],
     )
 
 

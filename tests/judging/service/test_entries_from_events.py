@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 
 import httpx
 from redis.asyncio import Redis
 
+from judging.adapters.tables import EntryCopy
+from judging.bootstrap import bootstrap
 from judging.settings import JudgingSettings
-from kaleidoscope_shared.contracts import EntryRef, EntryUpdated, EntryWithdrawn, SubmissionsClosed
+from kaleidoscope_shared.contracts import (
+    AttachmentInfo,
+    EntryRef,
+    EntryUpdated,
+    EntryWithdrawn,
+    SubmissionsClosed,
+)
 
 from .conftest import contest_is_closed
 from .judging_kit import ORGANISER, announced, eventually, publish, running_worker, submitted
@@ -54,6 +63,61 @@ async def test_an_update_applies_only_when_newer(
     assert [row["title"] for row in await listed(client, contest) if row["id"] == str(first.entry_id)] == [
         "Renamed"
     ]
+
+
+async def test_the_content_a_juror_reads_follows_the_newest_revision(
+    settings: JudgingSettings, client: httpx.AsyncClient, redis: Redis, namespace: str
+) -> None:
+    contest = uuid.uuid4()
+    first = submitted(contest, 0)
+    poster = AttachmentInfo(key="k-poster", filename="poster.pdf", media_type="application/pdf", size_bytes=9)
+    newer = EntryUpdated(
+        **{
+            **first.model_dump(),
+            "revision": 3,
+            "annotation": "Corrected annotation",
+            "links": ["https://example.org/a", "https://example.org/b"],
+            "attachments": [poster.model_dump()],
+            "updated_at": NOW,
+        }
+    )
+    older = EntryUpdated(
+        **{**first.model_dump(), "revision": 2, "annotation": "Stale", "links": [], "updated_at": NOW}
+    )
+    await publish(redis, namespace, first, newer, older)
+    async with running_worker(settings):
+        await publish(redis, namespace, submitted(contest, 1))  # a marker after the three
+        await eventually(lambda: _count(client, contest, 2), what="the marker entry")
+        await eventually(
+            lambda: _annotation_is(settings, first.entry_id, "Corrected annotation"), what="rev 3"
+        )
+    copy = await _copy(settings, first.entry_id)
+    assert copy.revision == 3
+    assert json.loads(copy.links_json) == ["https://example.org/a", "https://example.org/b"]
+    assert json.loads(copy.attachments_json) == [
+        {"key": "k-poster", "filename": "poster.pdf", "media_type": "application/pdf", "size_bytes": 9}
+    ]
+
+
+async def _copy(settings: JudgingSettings, entry_id: uuid.UUID) -> EntryCopy:
+    runtime = bootstrap(settings)
+    try:
+        async with runtime.sessions() as session:
+            copy = await session.get(EntryCopy, entry_id)
+            assert copy is not None
+            return copy
+    finally:
+        await runtime.close()
+
+
+async def _annotation_is(settings: JudgingSettings, entry_id: uuid.UUID, annotation: str) -> bool:
+    runtime = bootstrap(settings)
+    try:
+        async with runtime.sessions() as session:
+            copy = await session.get(EntryCopy, entry_id)
+            return copy is not None and copy.annotation == annotation
+    finally:
+        await runtime.close()
 
 
 async def test_submissions_closed_waits_for_its_contest_and_entries(

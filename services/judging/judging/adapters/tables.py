@@ -38,7 +38,10 @@ class ContestCopy(JudgingTable, table=True):
 
 
 class EntryCopy(JudgingTable, table=True):
-    """Judging's copy of an entry, built from submissions' events; `revision` orders the changes."""
+    """Judging's copy of an entry, built from submissions' events; `revision` orders the changes.
+
+    It holds what a juror reads (annotation, links, the attachments' descriptions, never their bytes:
+    submissions keeps the files and serves one to a juror holding judging's grant)."""
 
     __tablename__ = "entries"
 
@@ -51,6 +54,13 @@ class EntryCopy(JudgingTable, table=True):
     authors_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     submitted_at: datetime | None = _when()
     in_submissions_list: bool = False
+    annotation: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
+    links_json: str = Field(
+        default="[]", sa_column=Column(Text, nullable=False, default="[]", server_default="[]")
+    )
+    attachments_json: str = Field(
+        default="[]", sa_column=Column(Text, nullable=False, default="[]", server_default="[]")
+    )
 
 
 class JurorRow(JudgingTable, table=True):

@@ -1,5 +1,8 @@
 """Keeping judging's copy of contests and entries, from submissions' events, in revision order.
 
+The entry copy is what a juror reads (the annotation, links and the attachments' descriptions too);
+the files themselves stay in submissions, which serves one to a juror holding judging's grant.
+
 Streams are separate, so an EntryWithdrawn may arrive before the EntrySubmitted it follows: each
 change is applied only if its revision is newer than the copy's, and a withdrawal is remembered (a
 tombstone) so that an older submission can't resurrect the entry. Entries are kept even before their
@@ -10,6 +13,7 @@ lists at that entry's revision, then freezes stage 1's entry list.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -47,34 +51,34 @@ async def record_contest(ctx: EventContext, event: ContestAnnounced) -> None:
 
 
 async def record_entry(ctx: EventContext, event: EntrySubmitted | EntryUpdated) -> None:
-    """The entry at this revision, unless a newer revision (or its withdrawal) is already known."""
+    """The entry at this revision, unless a newer revision (or its withdrawal) is already known.
+
+    The whole entry a juror reads is kept: title, annotation, authors, links and the attachments'
+    descriptions (key, filename, media type, size); every revision replaces all of them."""
     entry = await ctx.session.get(EntryCopy, event.entry_id)
-    authors = json.dumps(
-        [
-            {"full_name": a.full_name, "library": a.library, "territory_code": a.territory_code}
-            for a in event.authors
-        ],
-        ensure_ascii=False,
-    )
+    content: dict[str, Any] = {
+        "nomination_code": event.nomination_code,
+        "title": event.title,
+        "revision": event.revision,
+        "authors_json": json.dumps(
+            [
+                {"full_name": a.full_name, "library": a.library, "territory_code": a.territory_code}
+                for a in event.authors
+            ],
+            ensure_ascii=False,
+        ),
+        "submitted_at": event.submitted_at,
+        "annotation": event.annotation,
+        "links_json": json.dumps(list(event.links), ensure_ascii=False),
+        "attachments_json": json.dumps(
+            [a.model_dump(mode="json") for a in event.attachments], ensure_ascii=False
+        ),
+    }
     if entry is None:
-        ctx.session.add(
-            EntryCopy(
-                id=event.entry_id,
-                contest_id=event.contest_id,
-                nomination_code=event.nomination_code,
-                title=event.title,
-                revision=event.revision,
-                authors_json=authors,
-                submitted_at=event.submitted_at,
-            )
-        )
+        ctx.session.add(EntryCopy(id=event.entry_id, contest_id=event.contest_id, **content))
     elif event.revision > entry.revision and not entry.withdrawn:
-        entry.nomination_code, entry.title, entry.revision = (
-            event.nomination_code,
-            event.title,
-            event.revision,
-        )
-        entry.authors_json, entry.submitted_at = authors, event.submitted_at
+        for name, value in content.items():
+            setattr(entry, name, value)
 
 
 async def withdraw_entry(ctx: EventContext, event: EntryWithdrawn) -> None:
