@@ -15,10 +15,12 @@ from starlette.routing import BaseRoute, Mount, Route
 from .judging_kit import ORGANISER, REVIEW, bearer, declare, register_jury
 
 OPERATIONS, PUBLIC, ORGANISER_ONLY, JUROR = "operations", "public", "organiser", "juror"
+ANY_JUROR = "a juror of any contest"  # no contest in the path: whoever the token or ticket names
 ROLES: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): OPERATIONS,
     ("GET", "/docs"): OPERATIONS,
     ("GET", "/docs/oauth2-redirect"): OPERATIONS,
+    ("MOUNT", "/docs-static"): OPERATIONS,
     ("GET", "/redoc"): OPERATIONS,
     ("GET", "/health"): OPERATIONS,
     ("GET", "/ready"): OPERATIONS,
@@ -26,6 +28,9 @@ ROLES: dict[tuple[str, str], str] = {
     ("POST", "/contests/{contest_id}/jurors"): ORGANISER_ONLY,
     ("GET", "/contests/{contest_id}/jurors"): ORGANISER_ONLY,
     ("GET", "/contests/{contest_id}/me"): JUROR,
+    ("GET", "/jurors/me"): ANY_JUROR,
+    ("GET", "/contests/{contest_id}/my-stages"): JUROR,
+    ("GET", "/contests/{contest_id}/stages/{stage_id}/entries/{entry_id}"): JUROR,
     ("POST", "/contests/{contest_id}/conflicts"): ORGANISER_ONLY,
     ("GET", "/contests/{contest_id}/conflicts"): ORGANISER_ONLY,
     ("POST", "/contests/{contest_id}/recusals"): JUROR,
@@ -51,6 +56,9 @@ ROLES: dict[tuple[str, str], str] = {
     ("GET", "/contests/{contest_id}/audit/verification"): ORGANISER_ONLY,
     ("GET", "/contests/{contest_id}/entries"): PUBLIC,
 }
+
+
+FORGED_TICKET = {"Authorization": f"Bearer juror-sign-in.{uuid.uuid4()}.9999999999.forged"}
 
 
 def endpoints(routes: list[BaseRoute]) -> Iterator[tuple[str, str]]:
@@ -92,11 +100,13 @@ async def test_each_route_refuses_the_roles_it_is_not_for(
         if role == ORGANISER_ONLY:
             assert (await call(client, method, path, world, {})).status_code == 401, path
             assert (await call(client, method, path, world, juror)).status_code == 403, path
-        elif role == JUROR:
+        elif role in (JUROR, ANY_JUROR):
             assert (await call(client, method, path, world, {})).status_code == 401, path
             assert (await call(client, method, path, world, ORGANISER)).status_code == 401, path
-            elsewhere = {**world, "contest_id": uuid.uuid4()}
-            assert (await call(client, method, path, elsewhere, juror)).status_code == 404, path
+            assert (await call(client, method, path, world, FORGED_TICKET)).status_code == 401, path
+            if role == JUROR:
+                elsewhere = {**world, "contest_id": uuid.uuid4()}
+                assert (await call(client, method, path, elsewhere, juror)).status_code == 404, path
         elif role == PUBLIC:
             assert (await call(client, method, path, world, {})).status_code not in (401, 403), path
 

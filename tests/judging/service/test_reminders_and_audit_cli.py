@@ -50,6 +50,10 @@ async def test_jurors_with_missing_scores_are_reminded_once_before_the_deadline(
     reminded = await reminder_payloads(settings)
     assert len(reminded) == 3 and diligent["id"] not in {r["juror_id"] for r in reminded}
     assert all(len(r["missing_entry_ids"]) > 0 and r["stage_name"] == "review" for r in reminded)
+    for r in reminded:  # the link in the reminder signs the juror in
+        ticket = r["personal_link"].removeprefix("http://127.0.0.1:8000/jury/sign-in?ticket=")
+        me = await client.get("/jurors/me", headers={"Authorization": f"Bearer {ticket}"})
+        assert me.json()["id"] == r["juror_id"]
 
 
 async def reminder_payloads(settings: JudgingSettings) -> list[dict[str, Any]]:

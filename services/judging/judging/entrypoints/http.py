@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from . import final_routes, jury_routes, report_routes, scoring_routes, stage_routes
+from . import final_routes, juror_routes, jury_routes, report_routes, scoring_routes, stage_routes
 from .errors import install_error_handlers
 
 router = APIRouter()
-for _module in (jury_routes, stage_routes, scoring_routes, final_routes, report_routes):
+for _module in (jury_routes, juror_routes, stage_routes, scoring_routes, final_routes, report_routes):
     router.include_router(_module.router)
 
 

@@ -45,6 +45,7 @@ class Recuse(Command):
 
 class CriterionIn(Command):
     name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2000, description="what the jurors judge by it, shown to them")
     weight: float = Field(gt=0)
     scale_min: float = 0
     scale_max: float = 10

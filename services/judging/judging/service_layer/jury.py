@@ -1,4 +1,10 @@
-"""The jury: registering jurors with personal tokens, and conflicts declared by a juror or the organiser.
+"""The jury: registering jurors with personal tokens, their sign-in links, and conflicts declared by a
+juror or the organiser.
+
+A juror signs in with the personal token shown once at registration, or with the ticket of the
+personal link in their e-mails: a JUROR_SIGN_IN grant on the juror's id, signed with the deployment's
+grant key, valid for SIGN_IN_TTL_S. Nothing is stored for a ticket; it cannot be revoked before it
+expires except by changing the grant key (which voids every grant).
 
 A new conflict removes the pair from every open or declared stage's assignment and drops any sheet
 the juror gave for that entry, so a conflicted juror's score never exists.
@@ -13,11 +19,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from kaleidoscope_shared.grants import JUROR_SIGN_IN, GrantRefused, check_grant, issue_grant
 from kaleidoscope_shared.http.auth import token_hash
 from kaleidoscope_shared.runtime import ServiceRuntime
+from kaleidoscope_shared.settings import ServiceSettings
 
 from ..adapters.tables import AssignmentRow, ConflictRow, EntryCopy, JurorRow, ScoreRow, StageRow
 from ..domain import ConflictSource
+from ..settings import DEFAULT_PUBLIC_BASE_URL
 from . import audit
 from .commands import RegisterJuror, SetConflict
 from .errors import NotFound, Refused
@@ -55,6 +64,38 @@ async def juror_by_token(runtime: ServiceRuntime, token: str) -> JurorRow | None
     async with runtime.sessions() as session:
         rows = await session.execute(select(JurorRow).where(col(JurorRow.token_hash) == token_hash(token)))
         return rows.scalar_one_or_none()
+
+
+SIGN_IN_TTL_S = 60 * 24 * 3600
+SIGN_IN_PREFIX = f"{JUROR_SIGN_IN}."
+
+
+def sign_in_ticket(settings: ServiceSettings, juror_id: uuid.UUID, *, now: float | None = None) -> str:
+    """A ticket that signs the juror in, as their personal token does, for SIGN_IN_TTL_S."""
+    return issue_grant(
+        settings.grant_key.get_secret_value(), JUROR_SIGN_IN, str(juror_id), SIGN_IN_TTL_S, now=now
+    )
+
+
+def personal_link(settings: ServiceSettings, juror_id: uuid.UUID) -> str:
+    """The web front's sign-in page with the juror's ticket (carried by JurorAssigned, JurorReminderDue)."""
+    base = str(getattr(settings, "public_base_url", DEFAULT_PUBLIC_BASE_URL)).rstrip("/")
+    return f"{base}/jury/sign-in?ticket={sign_in_ticket(settings, juror_id)}"
+
+
+def is_sign_in_ticket(token: str) -> bool:
+    return token.startswith(SIGN_IN_PREFIX)
+
+
+async def juror_by_ticket(runtime: ServiceRuntime, ticket: str) -> JurorRow | None:
+    """The juror a genuine, unexpired sign-in ticket names; None for any other ticket."""
+    try:
+        grant = check_grant(runtime.settings.grant_key.get_secret_value(), ticket, JUROR_SIGN_IN)
+        juror_id = uuid.UUID(grant.subject)
+    except (GrantRefused, ValueError):
+        return None
+    async with runtime.sessions() as session:
+        return await session.get(JurorRow, juror_id)
 
 
 async def declare_conflict(

@@ -16,6 +16,7 @@ from kaleidoscope_shared.worker import BackgroundLoop, every
 
 from ..adapters.tables import JurorRow, ScoreRow, StageRow
 from ..domain import stage_progress
+from .jury import personal_link
 from .loading import assignment_of
 from .sql import rows_changed
 from .stage_definitions import stage_from_json
@@ -78,6 +79,7 @@ async def _remind_stage(runtime: ServiceRuntime, stage_id: uuid.UUID, lead: time
                     deadline=deadline,
                     missing_entry_ids=[uuid.UUID(e) for e in line.missing],
                     language=juror.language,
+                    personal_link=personal_link(runtime.settings, juror.id),
                 ),
                 contest_id=row.contest_id,
             )

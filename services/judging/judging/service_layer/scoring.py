@@ -134,6 +134,18 @@ async def _check_rules(
     )
 
 
+def scoring_refusal(row: StageRow, now: datetime, entry_id: uuid.UUID | None = None) -> str | None:
+    """Why the stage's state refuses a sheet now (for `entry_id`, or for any entry when None), in the
+    words give_score would use; None when it would take it."""
+    try:
+        _refuse_unless_open(row, now)
+        if entry_id is not None:
+            _refuse_before_defence(row, entry_id)
+    except Refused as refusal:
+        return refusal.detail
+    return None
+
+
 def _refuse_unless_open(row: StageRow, now: datetime) -> None:
     if row.status != "open":
         raise Refused(f"Stage '{row.name}' is {row.status}: scores are taken only while it is open.")

@@ -18,6 +18,7 @@ from ..domain import ContestStages, InvalidStageDefinition, StageKind, assign_ju
 from . import audit
 from .commands import DeclareStage
 from .errors import Invalid, Refused
+from .jury import personal_link
 from .loading import conflict_policy, entry_of, get_contest, get_stage, juror_of, jurors_of
 from .sql import rows_changed
 from .stage_definitions import stage_from_declaration, stage_from_json
@@ -171,6 +172,7 @@ async def _announce_opening(runtime, session, row, entry_ids, assignment, jurors
                 entry_ids=[uuid.UUID(e) for e in assignment.entries_of(str(juror.id))],
                 deadline=stage.deadline,
                 language=juror.language,
+                personal_link=personal_link(runtime.settings, juror.id),
             )
             for juror in jurors
         ),
