@@ -32,6 +32,7 @@ class FakeJudging:
         self.recusals: list[dict[str, Any]] = []
         self.refuse_score: tuple[int, str, str] | None = None
         self.score: dict[str, Any] | None = None
+        self.stage_changes: dict[str, Any] = {}
 
     def stage(self) -> dict[str, Any]:
         return {
@@ -59,6 +60,7 @@ class FakeJudging:
             "scorable_entry_ids": [ENTRY, OTHER],
             "defending_entry_id": None,
             "defended_entry_ids": [],
+            **self.stage_changes,
         }
 
     def handle(self, request: httpx.Request) -> httpx.Response:
@@ -101,11 +103,11 @@ class FakeJudging:
                     },
                 ],
             )
-        if path == base:
+        if path in (base, base.replace(ENTRY, OTHER)):
             return httpx.Response(
                 200,
                 json={
-                    "id": ENTRY,
+                    "id": path.rsplit("/", 1)[1],
                     "stage_id": STAGE,
                     "nomination_code": "video",
                     "title": "River stories",
@@ -154,6 +156,10 @@ def problem(status: int, title: str, detail: str) -> httpx.Response:
 
 def files_handler(seen: list[httpx.Request]) -> Any:
     def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == f"/contests/{CONTEST}":
+            return httpx.Response(
+                200, json={"id": CONTEST, "nominations": [{"code": "video", "title": "Video stories"}]}
+            )
         seen.append(request)
         return httpx.Response(200, content=b"%PDF-1.7 film", headers={"content-type": "application/pdf"})
 
@@ -269,6 +275,7 @@ async def test_the_stage_lists_my_entries_with_what_is_scored(client: httpx.Asyn
     assert page.status_code == 200
     assert "River stories" in page.text and "Old town" in page.text
     assert "Not scored" in page.text
+    assert "Video stories" in page.text  # the nomination's name, not its code
 
 
 async def test_the_entry_page_shows_the_content_and_a_sheet_with_each_criterion_scale(
@@ -350,6 +357,21 @@ async def test_a_refused_score_is_explained_beside_the_form_with_the_marks_kept(
     assert message in form[: form.index('name="mark-0"')]  # beside the form, above the marks
     assert 'value="2" data-criterion="Idea" checked' in response.text
     assert 'value="1" data-criterion="Craft" checked' in response.text
+
+
+async def test_in_a_final_the_sheet_opens_only_for_an_entry_defending_or_defended(
+    client: httpx.AsyncClient, judging: FakeJudging
+) -> None:
+    await signed_in(client)
+    judging.stage_changes = {"kind": "final", "defending_entry_id": OTHER, "scorable_entry_ids": [OTHER]}
+
+    waiting = await client.get(ENTRY_PAGE)
+    defending = await client.get(f"/jury/{CONTEST}/stages/{STAGE}/entries/{OTHER}")
+
+    assert 'class="sheet-body" disabled' in waiting.text
+    assert "This entry has not defended yet" in waiting.text
+    assert "Now defending:" in waiting.text and "Old town" in waiting.text
+    assert 'class="sheet-body" disabled' not in defending.text
 
 
 async def test_a_sheet_missing_a_mark_is_not_sent(client: httpx.AsyncClient, judging: FakeJudging) -> None:

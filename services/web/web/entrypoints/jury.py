@@ -20,7 +20,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
-from ..adapters.api import ApiProblem, Services
+from ..adapters.api import ApiProblem, Services, ServiceUnavailable
 from ..adapters.session import flash, juror_ticket, remember_juror, take_flash
 from ..i18n import _
 from .dependencies import ServicesDep
@@ -108,6 +108,15 @@ async def sign_in_with_token(request: Request, services: ServicesDep) -> Respons
     return RedirectResponse(f"/jury/{contest_id}", status_code=303)
 
 
+async def nomination_names(services: Services, contest_id: uuid.UUID) -> dict[str, Any]:
+    """Nomination titles by code, from the contest's public page (codes alone when it does not answer)."""
+    try:
+        contest = await services.submissions.get(f"/contests/{contest_id}")
+    except (ApiProblem, ServiceUnavailable):
+        return {}
+    return {n["code"]: n["title"] for n in contest.get("nominations", [])}
+
+
 def parsed_uuid(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
@@ -141,7 +150,9 @@ async def stage_page(
     request: Request, contest_id: uuid.UUID, stage_id: uuid.UUID, services: ServicesDep
 ) -> Response:
     ticket = ticket_for(request, contest_id)
-    stage = await my_stage(services, contest_id, stage_id, ticket)
+    stage, nominations = await asyncio.gather(
+        my_stage(services, contest_id, stage_id, ticket), nomination_names(services, contest_id)
+    )
     entries: list[dict[str, Any]] = []
     if stage["status"] != "declared":
         entries = await services.judging.get(
@@ -156,6 +167,7 @@ async def stage_page(
         stage=stage,
         entries=entries,
         defending=defending,
+        nominations=nominations,
         next_entry=next((e for e in entries if not e["scored"] and scorable(stage, e["id"])), None),
         notice=take_flash(request, "jury_notice"),
     )
@@ -249,10 +261,11 @@ async def show_entry(
     """The entry's page: its content, the juror's sheet (their saved marks, or the marks just sent when
     judging refused them) and the recusal form."""
     base = f"/contests/{contest_id}/stages/{stage_id}/entries/{entry_id}"
-    stage, entry, score = await asyncio.gather(
+    stage, entry, score, nominations = await asyncio.gather(
         my_stage(services, contest_id, stage_id, ticket),
         entry_content(services, base, ticket),
         own_score(services, base, ticket),
+        nomination_names(services, contest_id),
     )
     closed_note = ""
     if isinstance(entry, ApiProblem):
@@ -287,6 +300,7 @@ async def show_entry(
         marks=marks,
         allowed=allowed,
         defending=defending,
+        nominations=nominations,
         waiting_note="" if allowed or entry is None else waiting_message(stage),
         refusal=refusal,
         errors=errors or FieldErrors(),
@@ -439,7 +453,7 @@ def refusal_message(problem: ApiProblem) -> str:
     detail = problem.detail or ""
     stage_status = problem.extra.get("stage_status")
     if DEADLINE.search(detail):
-        return _("The deadline for scores in this stage has passed, so the score was not saved.")
+        return _("The deadline for scores in this stage has passed.")
     if NOT_DEFENDED.search(detail):
         return _("This entry has not defended yet: score it during or after its defence.")
     if stage_status == "declared" or NOT_OPENED.search(detail):
