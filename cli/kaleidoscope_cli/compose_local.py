@@ -5,7 +5,9 @@ nothing else is touched:
 
 - the compose Redis and PostgreSQL → a Redis and fresh databases given by the caller (by database name);
 - container hosts and ports → 127.0.0.1 and a free port per replica (`--port`, `*_METRICS_PORT`, the
-  healthchecks' URLs);
+  healthchecks' URLs); a URL naming another compose service (`http://judging-api:8000`) → one of its
+  local replicas (replica i gets the i-th, round the list); a URL naming a port the gateway publishes
+  on the host (`http://localhost:8080`) → the local gateway;
 - a volume mounted at a service's `*_DATA_DIR` → a folder per volume, shared by the replicas as in Docker;
 - a unique `*_BUS_NAMESPACE` per run, so runs sharing one Redis never meet;
 - the gateway (an nginx image) → the local `nginx` binary with the compose file's config, upstreams
@@ -47,6 +49,10 @@ class LocalTargets:
     database_urls: dict[str, str]  # compose database name (the URL's path) → a local database URL
     namespace: str
     data_dir: Path
+    # compose service → container port → its replicas' local ports (those started so far)
+    services: dict[str, dict[int, list[int]]] = field(default_factory=dict)
+    # a port published on the host (`ports: ["8080:8080"]`) → the local port standing in for it
+    published: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,7 +81,8 @@ def local_replica(service: ComposeService, replica: int, targets: LocalTargets) 
     ports: dict[int, int] = {}
     args = _local_command(service.command, ports)
     env = {
-        key: _local_value(service, key, value, targets, ports) for key, value in service.environment.items()
+        key: _local_value(service, key, value, targets, ports, replica)
+        for key, value in service.environment.items()
     }
     for key in [k for k in env if k.endswith("_REDIS_URL")]:
         env[key.removesuffix("_REDIS_URL") + "_BUS_NAMESPACE"] = targets.namespace
@@ -99,7 +106,7 @@ def _local_command(command: list[str], ports: dict[int, int]) -> list[str]:
 
 
 def _local_value(
-    service: ComposeService, key: str, value: str, targets: LocalTargets, ports: dict[int, int]
+    service: ComposeService, key: str, value: str, targets: LocalTargets, ports: dict[int, int], replica: int
 ) -> str:
     if key.endswith("_REDIS_URL"):
         return targets.redis_url
@@ -114,7 +121,26 @@ def _local_value(
     if key.endswith("_DATA_DIR"):
         volume = service.volume_at(value) or service.name
         return str(targets.data_dir / volume.strip("./").replace("/", "-"))
-    return value
+    return _local_urls(value, targets, replica)
+
+
+_URL_HOST = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<host>[A-Za-z0-9_.-]+):(?P<port>\d+)")
+
+
+def _local_urls(value: str, targets: LocalTargets, replica: int) -> str:
+    """URLs to another compose service or to a port published on the host, pointed at their stand-ins."""
+
+    def local(match: re.Match[str]) -> str:
+        host, port = match.group("host"), int(match.group("port"))
+        if (replicas := targets.services.get(host, {}).get(port)) is not None:
+            if not replicas:
+                raise KeyError(f"{host}:{port} is named before any replica of it listens")
+            return f"{match.group('scheme')}127.0.0.1:{replicas[replica % len(replicas)]}"
+        if host in ("localhost", "127.0.0.1") and port in targets.published:
+            return f"{match.group('scheme')}127.0.0.1:{targets.published[port]}"
+        return match.group(0)
+
+    return _URL_HOST.sub(local, value)
 
 
 def _local_text(text: str, ports: dict[int, int]) -> str:
@@ -171,6 +197,14 @@ class LocalCompose:
 
     def up(self) -> LocalCompose:
         self.group = ProcessGroup(self.run_dir / "logs")
+        # Published ports are chosen first: the services' environments may name them (public URLs).
+        for name, service in self.compose.services.items():
+            if image_kind(service) == "gateway":
+                self.gateway_ports[name] = {
+                    container: free_port() for _, container in _published(service.definition["ports"])
+                }
+                for host, container in _published(service.definition["ports"]):
+                    self.targets.published[host] = self.gateway_ports[name][container]
         for wave in self.compose.start_order():
             for name in wave:
                 self._start(self.compose.services[name])
@@ -204,6 +238,9 @@ class LocalCompose:
             replica = local_replica(service, index, self.targets)
             self.group.start(replica.spec)
             self.running[service.name].append(replica)
+            for container_port, local_port in replica.ports.items():
+                self.targets.services.setdefault(service.name, {}).setdefault(container_port, [])
+                self.targets.services[service.name][container_port].append(local_port)
 
     def _run_to_completion(self, replica: LocalReplica) -> None:
         log = self.run_dir / "logs" / f"{replica.spec.name}.log"
@@ -225,9 +262,7 @@ class LocalCompose:
         if not self.nginx:
             raise RuntimeError(f"{service.name} needs nginx on this machine (apt-get install nginx-light)")
         config_source = self._mounted_config(service)
-        ports = {
-            int(str(p).rsplit(":", 1)[-1].split("/")[0]): free_port() for p in service.definition["ports"]
-        }
+        ports = self.gateway_ports[service.name]
         run_dir = self.run_dir / service.name
         run_dir.mkdir(parents=True, exist_ok=True)
         upstreams: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -253,7 +288,6 @@ class LocalCompose:
             raise RuntimeError(f"nginx refuses the rendered gateway config: {check.stderr}")
         assert self.group is not None
         self.group.start(ProcessSpec(service.name, [*args, "-g", "daemon off;"]))
-        self.gateway_ports[service.name] = ports
 
     def _mounted_config(self, service: ComposeService) -> Path:
         for volume in service.definition.get("volumes", []):
@@ -275,6 +309,15 @@ class LocalCompose:
             time.sleep(0.3)
         if name in self.gateway_ports:
             wait_until_answering([f"{self.gateway_url(name)}/health"], max(0.0, deadline - time.monotonic()))
+
+
+def _published(ports: list[object]) -> list[tuple[int, int]]:
+    """(host port, container port) of a service's `ports:` (`"8080:8080"`, `"127.0.0.1:80:8080/tcp"`)."""
+    found = []
+    for entry in ports:
+        *host, container = str(entry).split("/")[0].split(":")
+        found.append((int(host[-1]) if host else int(container), int(container)))
+    return found
 
 
 def _healthy(replica: LocalReplica) -> bool:

@@ -18,6 +18,7 @@ import yaml
 from kaleidoscope_cli.compose import ComposeFile, ComposeService, generated_secrets, load_compose
 from kaleidoscope_cli.compose_local import LocalCompose, LocalTargets
 from kaleidoscope_shared.settings import ServiceSettings
+from web.settings import WebSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -25,7 +26,10 @@ GATEWAY_CONFIG = ROOT / "deploy" / "gateway" / "nginx.conf"
 INIT_DATABASES = ROOT / "deploy" / "postgres" / "init-databases.sh"
 KUBERNETES = ROOT / "deploy" / "kubernetes"
 SERVICES = ("submissions", "judging", "notifications")
-DOCKERFILES = [ROOT / "services" / service / "Dockerfile" for service in SERVICES]
+# The web front: a deployable of its own (an image, a compose service, a Deployment), but no database,
+# no worker and no migration.
+WEB = "web"
+DOCKERFILES = [ROOT / "services" / service / "Dockerfile" for service in (*SERVICES, WEB)]
 
 
 @contextmanager
@@ -66,6 +70,26 @@ def python_service(service: ComposeService) -> str | None:
     if len(command) >= 3 and command[:2] == ["python", "-m"] and command[2] in SERVICES:
         return command[2]
     return None
+
+
+def web_services(running: ComposeFile) -> dict[str, ComposeService]:
+    """The compose services that run the web front (`python -m web api ...`)."""
+    return {name: s for name, s in running.services.items() if s.command[:3] == ["python", "-m", WEB]}
+
+
+def web_settings_from(environment: dict[str, str]) -> WebSettings:
+    """The web front's settings as its process would build them from exactly `environment`."""
+    with mock.patch.dict(os.environ, environment, clear=True):
+        return WebSettings()
+
+
+def unknown_web_settings(environment: dict[str, str]) -> list[str]:
+    """`WEB_*` variables that no setting of the web front reads."""
+    return [
+        key
+        for key in environment
+        if key.startswith("WEB_") and key.removeprefix("WEB_").lower() not in WebSettings.model_fields
+    ]
 
 
 def role(command: list[str]) -> str:

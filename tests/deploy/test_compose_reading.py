@@ -94,9 +94,11 @@ def test_the_gateway_config_is_rendered_with_one_server_per_local_replica(tmp_pa
         "submissions-api": {8000: [9001]},
         "judging-api": {8000: [9002, 9003]},
         "notifications-api": {8000: [9004]},
+        "web": {8000: [9005]},
     }
     config = render_gateway_config(GATEWAY_CONFIG.read_text(), upstreams, 9000, tmp_path)
     assert "server 127.0.0.1:9002;\n        server 127.0.0.1:9003;" in config
+    assert "server 127.0.0.1:9005;" in config
     assert "listen 127.0.0.1:9000;" in config
     assert "resolver" not in config and "resolve;" not in config
     assert f"pid {tmp_path}/nginx.pid;" in config
@@ -105,3 +107,35 @@ def test_the_gateway_config_is_rendered_with_one_server_per_local_replica(tmp_pa
 def test_a_gateway_upstream_without_replicas_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(KeyError, match="judging-api:8000"):
         render_gateway_config(GATEWAY_CONFIG.read_text(), {"submissions-api": {8000: [1]}}, 9000, tmp_path)
+
+
+def test_urls_to_other_services_and_to_published_ports_point_at_their_local_stand_ins(tmp_path: Path) -> None:
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(
+        COMPOSE
+        + """
+  front:
+    image: front
+    command: ["python", "-m", "front", "api", "--port", "8000"]
+    environment:
+      FRONT_API_URL: http://app-api:8000
+      FRONT_PUBLIC_URL: http://localhost:8080/x
+      FRONT_OTHER_URL: http://elsewhere.example:8080
+"""
+    )
+    front = load_compose(path, {"PW": "secret"}).services["front"]
+    targets = LocalTargets(
+        "redis://127.0.0.1:7000/0",
+        {},
+        "ns-1",
+        tmp_path,
+        services={"app-api": {8000: [9101, 9102]}},
+        published={8080: 9200},
+    )
+    first, second = (local_replica(front, index, targets).spec.env for index in (0, 1))
+    assert (first["FRONT_API_URL"], second["FRONT_API_URL"]) == (
+        "http://127.0.0.1:9101",
+        "http://127.0.0.1:9102",
+    )
+    assert first["FRONT_PUBLIC_URL"] == "http://127.0.0.1:9200/x"
+    assert first["FRONT_OTHER_URL"] == "http://elsewhere.example:8080"

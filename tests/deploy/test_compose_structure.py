@@ -1,6 +1,7 @@
 """docker-compose.yml keeps the promises the README makes: replicable services, migrations first, a
-grace period longer than the services' own shutdown, secrets only from the environment, and variables
-that the services' settings actually read."""
+grace period longer than the services' own shutdown, secrets only from the environment, variables
+that the services' settings actually read, and the web front behind the gateway at `/`, calling the
+APIs, with every link the services hand out starting at the gateway's public address."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ from .deployment import (
     seconds,
     settings_from,
     unknown_settings,
+    unknown_web_settings,
+    web_services,
+    web_settings_from,
 )
 
 SECRET_NAME = re.compile(r"TOKEN|PASSWORD|SECRET|_KEY$")
@@ -137,6 +141,55 @@ def test_postgres_creates_every_database_the_services_use() -> None:
     )
 
 
+def test_the_web_front_runs_once_replicable_healthy_and_after_the_apis_it_calls() -> None:
+    running = compose()
+    ((name, web),) = web_services(running).items()
+    assert web.command == ["python", "-m", "web", "api", "--host", "0.0.0.0", "--port", "8000"]
+    assert "container_name" not in web.definition and "ports" not in web.definition
+    assert "127.0.0.1:8000/health" in " ".join(web.healthcheck or [])
+    assert web.definition.get("restart") == "unless-stopped"
+    apis = {n for n, svc in kaleidoscope_services().items() if role(running.services[n].command) == "api"}
+    assert web.depends_on == dict.fromkeys(apis, "service_healthy")
+    assert running.services["gateway"].depends_on.get(name) == "service_healthy"
+    build = web.definition["build"]
+    assert (build["context"], build["dockerfile"]) == (".", "services/web/Dockerfile")
+
+
+def test_the_web_front_calls_each_api_by_its_compose_name_and_is_a_valid_production_configuration() -> None:
+    running = compose()
+    (web,) = web_services(running).values()
+    assert unknown_web_settings(web.environment) == []
+    settings = web_settings_from(web.environment)  # raises if production refuses it
+    assert settings.environment == "production"
+    for service in SERVICES:
+        assert getattr(settings, f"{service}_url") == f"http://{service}-api:8000", service
+    # Plain HTTP behind the gateway unless TLS is put in front: a Secure cookie would never come back.
+    assert settings.cookies_https_only() is False
+    with_tls = web_settings_from({**web.environment, "WEB_SECURE_COOKIES": "true"})
+    assert with_tls.cookies_https_only() is True
+    assert raw_compose()["services"]["web"]["environment"]["WEB_SECURE_COOKIES"] == (
+        "${KALEIDOSCOPE_SECURE_COOKIES:-false}"
+    )
+
+
+def test_every_service_shares_one_grant_key_and_links_to_the_gateways_public_address() -> None:
+    raw, running = raw_compose(), compose()
+    published = raw["services"]["gateway"]["ports"]
+    assert published == ["${KALEIDOSCOPE_HTTP_PORT:-8080}:8080"]
+    for name, svc in kaleidoscope_services().items():
+        written = raw["services"][name]["environment"]
+        prefix = svc.upper()
+        assert written[f"{prefix}_GRANT_KEY"].startswith("${KALEIDOSCOPE_GRANT_KEY:?"), name
+        assert written[f"{prefix}_PUBLIC_BASE_URL"] == "${KALEIDOSCOPE_PUBLIC_URL:-http://localhost:8080}"
+        settings = settings_from(svc, running.services[name].environment)
+        assert settings.model_dump()["public_base_url"] == "http://localhost:8080", name
+    keys = {
+        settings_from(svc, running.services[name].environment).grant_key.get_secret_value()
+        for name, svc in kaleidoscope_services().items()
+    }
+    assert len(keys) == 1
+
+
 def test_the_gateway_routes_a_prefix_to_every_api_and_publishes_the_only_host_port() -> None:
     config = GATEWAY_CONFIG.read_text()
     for name, svc in kaleidoscope_services().items():
@@ -145,6 +198,17 @@ def test_the_gateway_routes_a_prefix_to_every_api_and_publishes_the_only_host_po
             assert re.search(rf"location /{svc}/ \{{\s*proxy_pass http://{svc}_api/;", config), svc
     published = [name for name, service in compose().services.items() if "ports" in service.definition]
     assert published == ["gateway"]
+
+
+def test_the_gateway_sends_everything_else_to_the_web_front_and_streams_the_hall_unbuffered() -> None:
+    config = GATEWAY_CONFIG.read_text()
+    assert re.search(r"upstream web \{[^}]*server web:8000 resolve;", config)
+    assert re.search(r"location / \{\s*proxy_pass http://web;\s*\}", config)
+    hall = re.search(r"location ~ \^/contests/\[\^/\]\+/hall\S* \{(?P<body>[^}]*)\}", config)
+    assert hall, "no location for the hall's event stream"
+    assert "proxy_pass http://web;" in hall["body"] and "proxy_buffering off;" in hall["body"]
+    timeout = re.search(r"proxy_read_timeout (\d+)([smh]);", hall["body"])
+    assert timeout and int(timeout[1]) * {"s": 1, "m": 60, "h": 3600}[timeout[2]] >= 3600
 
 
 def test_each_image_is_built_from_the_dockerfile_of_the_service_it_runs() -> None:
@@ -156,7 +220,8 @@ def test_each_image_is_built_from_the_dockerfile_of_the_service_it_runs() -> Non
 def test_each_dockerfile_runs_the_api_as_compose_does_and_pins_the_makefile_uv() -> None:
     makefile_uv = re.search(r"^UV_VERSION := (\S+)", (ROOT / "Makefile").read_text(), re.M)
     assert makefile_uv
-    for name, svc in kaleidoscope_services().items():
+    every = {**kaleidoscope_services(), **dict.fromkeys(web_services(compose()), "web")}
+    for name, svc in every.items():
         service = compose().services[name]
         dockerfile = (ROOT / "services" / svc / "Dockerfile").read_text()
         assert f"ARG UV_VERSION={makefile_uv.group(1)}" in dockerfile, svc
@@ -165,3 +230,15 @@ def test_each_dockerfile_runs_the_api_as_compose_does_and_pins_the_makefile_uv()
         if role(service.command) == "api":
             cmd = re.search(r"^CMD (\[.*\])$", dockerfile, re.M)
             assert cmd and json.loads(cmd.group(1)) == service.command
+
+
+def test_every_dockerfile_copies_every_workspace_members_pyproject_before_syncing() -> None:
+    """uv's lock names every workspace member: `uv sync --frozen` needs each one's pyproject.toml."""
+    members = sorted(p.parent.relative_to(ROOT).as_posix() for p in ROOT.glob("services/*/pyproject.toml"))
+    assert "services/web" in members
+    for service in (*SERVICES, "web"):
+        dockerfile = (ROOT / "services" / service / "Dockerfile").read_text()
+        dependencies = dockerfile.split("--no-install-workspace")[0]
+        for member in [*members, "shared", "cli"]:
+            assert f"COPY {member}/pyproject.toml {member}/" in dependencies, f"{service}: {member}"
+        assert f"--package kaleidoscope-{service} " in dockerfile

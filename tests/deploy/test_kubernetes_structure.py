@@ -1,5 +1,6 @@
 """The Kubernetes manifests run what docker-compose.yml runs, configured as the services' settings
-require, and judging's Deployments are the ones the autoscalers scale."""
+require; judging's Deployments and the web front are the ones the autoscalers scale, and the Ingress
+sends `/` to the web front."""
 
 from __future__ import annotations
 
@@ -7,7 +8,19 @@ from typing import Any
 
 import yaml
 
-from .deployment import KUBERNETES, SERVICES, compose, python_service, role, settings_from, unknown_settings
+from .deployment import (
+    KUBERNETES,
+    SERVICES,
+    WEB,
+    compose,
+    python_service,
+    role,
+    settings_from,
+    unknown_settings,
+    unknown_web_settings,
+    web_services,
+    web_settings_from,
+)
 from .deployment import kubernetes_documents as documents
 
 
@@ -30,18 +43,24 @@ def container_environment(pod: dict[str, Any]) -> dict[str, str]:
 
 
 def workloads() -> dict[str, dict[str, Any]]:
-    """Deployments and Jobs by name, each with its pod spec."""
+    """The services' Deployments and Jobs by name, each with its pod spec (the web front's apart)."""
     return {
         name: doc["spec"]["template"]["spec"]
         for kind in ("Deployment", "Job")
         for name, doc in by_kind(kind).items()
+        if name != WEB
     }
 
 
-def test_every_service_has_an_api_a_worker_and_a_migration_job() -> None:
-    assert set(by_kind("Deployment")) == {f"{s}-{r}" for s in SERVICES for r in ("api", "worker")}
+def web_pod() -> dict[str, Any]:
+    return by_kind("Deployment")[WEB]["spec"]["template"]["spec"]  # type: ignore[no-any-return]
+
+
+def test_every_service_has_an_api_a_worker_and_a_migration_job_and_the_web_front_a_deployment() -> None:
+    apis_and_workers = {f"{s}-{r}" for s in SERVICES for r in ("api", "worker")}
+    assert set(by_kind("Deployment")) == apis_and_workers | {WEB}
     assert set(by_kind("Job")) == {f"{s}-migrate" for s in SERVICES}
-    assert set(by_kind("Service")) == {f"{s}-api" for s in SERVICES}
+    assert set(by_kind("Service")) == {f"{s}-api" for s in SERVICES} | {WEB}
 
 
 def test_each_workload_runs_the_command_compose_runs_for_the_same_role() -> None:
@@ -66,6 +85,35 @@ def test_each_workload_environment_is_a_valid_production_configuration_of_its_se
         assert settings.environment == "production" and settings.create_tables is False, name
 
 
+def test_the_web_front_runs_the_compose_command_as_a_valid_production_configuration() -> None:
+    (compose_web,) = web_services(compose()).values()
+    (container,) = web_pod()["containers"]
+    assert container["command"] == compose_web.command
+    assert container["image"].startswith("kaleidoscope/web:")
+    environment = container_environment(web_pod())
+    assert unknown_web_settings(environment) == []
+    settings = web_settings_from(environment)  # raises if production refuses it
+    assert settings.environment == "production" and settings.cookies_https_only() is True
+    services = by_kind("Service")
+    for service in SERVICES:
+        url = getattr(settings, f"{service}_url")
+        assert url == f"http://{service}-api.kaleidoscope.svc", service
+        assert services[f"{service}-api"]["spec"]["ports"][0]["port"] == 80
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health"
+    assert web_pod()["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+def test_every_service_shares_the_grant_key_and_links_to_the_web_fronts_public_address() -> None:
+    keys, bases = set(), set()
+    for name, pod in workloads().items():
+        settings = settings_from(name.rsplit("-", 1)[0], container_environment(pod))
+        keys.add(settings.grant_key.get_secret_value())
+        bases.add(settings.model_dump()["public_base_url"])
+    assert len(keys) == 1 and "CHANGE-ME" in next(iter(keys))
+    assert bases == {"https://kaleidoscope.example.org"}
+
+
 def test_the_grace_period_outlasts_the_services_shutdown_and_pods_run_unprivileged() -> None:
     for name, pod in workloads().items():
         service = name.rsplit("-", 1)[0]
@@ -81,7 +129,7 @@ def test_the_grace_period_outlasts_the_services_shutdown_and_pods_run_unprivileg
 def test_judging_api_and_worker_are_scaled_by_autoscalers_that_own_their_replica_count() -> None:
     autoscalers = by_kind("HorizontalPodAutoscaler")
     targets = {hpa["spec"]["scaleTargetRef"]["name"] for hpa in autoscalers.values()}
-    assert targets == {"judging-api", "judging-worker"}
+    assert targets == {"judging-api", "judging-worker", WEB}
     for target in targets:
         deployment = by_kind("Deployment")[target]
         assert "replicas" not in deployment["spec"], f"{target}: a fixed count fights the autoscaler"
@@ -97,13 +145,23 @@ def test_services_and_the_ingress_reach_the_api_pods() -> None:
     backends = {
         (
             path["path"].split("(")[0],
-            ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/x-forwarded-prefix"],
+            ingress["metadata"]["annotations"].get("nginx.ingress.kubernetes.io/x-forwarded-prefix"),
         ): path["backend"]["service"]["name"]
         for ingress in by_kind("Ingress").values()
         for rule in ingress["spec"]["rules"]
         for path in rule["http"]["paths"]
     }
-    assert backends == {(f"/{s}", f"/{s}"): f"{s}-api" for s in SERVICES}
+    assert backends == {(f"/{s}", f"/{s}"): f"{s}-api" for s in SERVICES} | {("/", None): WEB}
+
+
+def test_the_web_ingress_keeps_paths_and_streams_the_hall_unbuffered_for_an_hour() -> None:
+    web = by_kind("Ingress")[WEB]
+    annotations = web["metadata"]["annotations"]
+    assert "nginx.ingress.kubernetes.io/rewrite-target" not in annotations
+    assert annotations["nginx.ingress.kubernetes.io/proxy-buffering"] == "off"
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
+    ((path,),) = [rule["http"]["paths"] for rule in web["spec"]["rules"]]
+    assert (path["path"], path["pathType"]) == ("/", "Prefix")
 
 
 def test_secrets_in_the_repository_are_placeholders_only() -> None:
