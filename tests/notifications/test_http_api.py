@@ -4,9 +4,11 @@ and which role may call which route."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -23,9 +25,11 @@ from service_kit import (
     wrap,
 )
 
+from kaleidoscope_shared.grants import ENTRY_DOCUMENTS, ENTRY_FILE, issue_grant
 from notifications.bootstrap import Notifications
 from notifications.channels import Channel, ChannelError, DeliveryReceipt, OutgoingMessage
 from notifications.main import create_app
+from notifications.settings import NotificationsSettings
 
 ORGANISER = {"authorization": "Bearer organiser-dev-token"}
 
@@ -49,11 +53,21 @@ def service_of(app: FastAPI) -> Notifications:
 
 
 async def finished_contest(app: FastAPI, namespace: str) -> uuid.UUID:
+    return (await finished_entry(app, namespace))[0]
+
+
+async def finished_entry(app: FastAPI, namespace: str) -> tuple[uuid.UUID, uuid.UUID]:
     contest, entry = uuid.uuid4(), uuid.uuid4()
     events = [contest_announced(contest), entry_submitted(contest, entry, authors=[ZAVODISKER])]
     events.append(contest_finished(contest, [entry], []))  # type: ignore[arg-type]
     await deliver(consumer_for(service_of(app)), namespace, *[wrap(e) for e in events])
-    return contest
+    return contest, entry
+
+
+def documents_grant(app: FastAPI, entry_id: uuid.UUID, ttl_s: float = 600, **kwargs: float) -> str:
+    """What submissions hands the entry's participant once results are out."""
+    key = service_of(app).settings.grant_key.get_secret_value()
+    return issue_grant(key, ENTRY_DOCUMENTS, str(entry_id), ttl_s, **kwargs)
 
 
 class Refusing(Channel):
@@ -176,6 +190,77 @@ async def test_a_documents_code_is_confirmed_publicly_and_a_wrong_code_is_not(
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
+async def test_a_participant_with_the_grant_lists_their_entrys_documents_and_opens_each_pdf(
+    app: FastAPI, namespace: str
+) -> None:
+    _, entry = await finished_entry(app, namespace)
+    grant = documents_grant(app, entry)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as web:
+        listed = await web.get(f"/entries/{entry}/documents", params={"grant": grant})
+        assert listed.status_code == 200, listed.text
+        documents = listed.json()
+        assert [(d["kind"], d["title"], d["recipient_name"]) for d in documents] == [
+            ("thank_you_letter", "Благодарственное письмо", ZAVODISKER.full_name),
+            ("participant_diploma", "Диплом участника", ZAVODISKER.full_name),
+        ]
+        first = documents[0]
+        assert set(first) == {
+            "document_id",
+            "kind",
+            "title",
+            "recipient_name",
+            "language",
+            "issued_on",
+            "code",
+            "filename",
+        }
+        assert first["filename"] == f"Благодарственное письмо — {ZAVODISKER.full_name}.pdf"
+        assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", first["code"])
+        assert (await web.get(f"/documents/verify/{first['code']}")).json()["genuine"] is True
+        pdf = await web.get(f"/documents/{first['document_id']}/pdf", params={"grant": grant})
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        assert pdf.headers["content-disposition"].endswith(
+            f"filename*=UTF-8''{quote(first['filename'], safe='')}"
+        )
+
+
+@pytest.mark.parametrize("forged", ["another entry", "expired", "another key", "another scope", "garbage"])
+async def test_a_wrong_grant_finds_no_documents_and_no_pdf(app: FastAPI, namespace: str, forged: str) -> None:
+    _, entry = await finished_entry(app, namespace)
+    _, other_entry = await finished_entry(app, namespace)
+    key = service_of(app).settings.grant_key.get_secret_value()
+    grant = {
+        "another entry": documents_grant(app, other_entry),
+        "expired": documents_grant(app, entry, 60, now=time.time() - 120),
+        "another key": issue_grant("another-deployments-key", ENTRY_DOCUMENTS, str(entry), 600),
+        "another scope": issue_grant(key, ENTRY_FILE, str(entry), 600),
+        "garbage": "not-a-grant",
+    }[forged]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as web:
+        mine = (
+            await web.get(f"/entries/{entry}/documents", params={"grant": documents_grant(app, entry)})
+        ).json()
+        listed = await web.get(f"/entries/{entry}/documents", params={"grant": grant})
+        pdf = await web.get(f"/documents/{mine[0]['document_id']}/pdf", params={"grant": grant})
+    assert (listed.status_code, pdf.status_code) == (404, 404)
+    assert listed.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_organiser_lists_an_entrys_documents_without_a_grant(
+    app: FastAPI, client: httpx.AsyncClient, namespace: str
+) -> None:
+    _, entry = await finished_entry(app, namespace)
+    assert len((await client.get(f"/entries/{entry}/documents")).json()) == 2
+
+
+def test_documents_print_the_web_fronts_verification_page(tmp_path: Path) -> None:
+    settings = NotificationsSettings(data_dir=str(tmp_path))
+    assert NotificationsSettings.model_fields["public_base_url"].default == "http://127.0.0.1:8000"
+    custom = NotificationsSettings(data_dir=str(tmp_path), public_base_url="https://contest.example.org/")
+    assert custom.verify_url().format(code="K7QD-2MXA") == "https://contest.example.org/verify/K7QD-2MXA"
+    assert settings.verify_url().endswith("/verify/{code}")
+
+
 async def test_the_channels_report_lists_the_loaded_ones(client: httpx.AsyncClient) -> None:
     report = (await client.get("/channels")).json()
     assert {"email", "file", "console", "webhook"} <= set(report["installed"])
@@ -185,6 +270,8 @@ async def test_the_channels_report_lists_the_loaded_ones(client: httpx.AsyncClie
 # --- who may call what ---------------------------------------------------------------------------
 
 PUBLIC = {("GET", "/health"), ("GET", "/ready"), ("GET", "/documents/verify/{code}")}
+# an ENTRY_DOCUMENTS grant (or the organiser token); anyone else: 404
+GRANT_OR_ORGANISER = {("GET", "/entries/{entry_id}/documents")}
 ORGANISER_ONLY = {
     ("GET", "/deliveries"),
     ("GET", "/deliveries/{delivery_id}"),
@@ -195,7 +282,7 @@ ORGANISER_ONLY = {
     ("GET", "/templates/{kind}/{language}/preview"),
     ("POST", "/templates/{kind}/{language}/preview"),
     ("GET", "/documents"),
-    ("GET", "/documents/{document_id}/pdf"),
+    ("GET", "/documents/{document_id}/pdf"),  # ... or with an ENTRY_DOCUMENTS grant, as above
     ("GET", "/channels"),
 }
 DOCS = {("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"), ("GET", "/redoc")}
@@ -216,7 +303,7 @@ def concrete(path: str) -> str:
 
 
 async def test_every_route_is_classified_and_organiser_routes_refuse_everyone_else(app: FastAPI) -> None:
-    unclassified = routes_of(app) - PUBLIC - ORGANISER_ONLY - DOCS
+    unclassified = routes_of(app) - PUBLIC - ORGANISER_ONLY - GRANT_OR_ORGANISER - DOCS
     assert not unclassified, f"classify these routes in the role matrix: {sorted(unclassified)}"
     assert all(
         isinstance(r, APIRoute)
@@ -233,3 +320,8 @@ async def test_every_route_is_classified_and_organiser_routes_refuse_everyone_el
         for method, path in sorted(PUBLIC):
             response = await anyone.request(method, concrete(path))
             assert response.status_code not in (401, 403), (method, path)
+        for method, path in sorted(GRANT_OR_ORGANISER):
+            url = concrete(path)
+            for params in ({}, {"grant": "guess"}):
+                response = await anyone.request(method, url, params=params)
+                assert response.status_code == 404, (method, path, params)

@@ -25,7 +25,9 @@ class NotificationsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
 
     service_name: str = "notifications"
-    public_base_url: str = "http://127.0.0.1:8003"
+    public_base_url: str = "http://127.0.0.1:8000"
+    """The web front's address: documents print `{public_base_url}/verify/{code}`, its verification
+    page (which asks this service's `GET /documents/verify/{code}`)."""
 
     # Channels: which to load, which a recipient without preferences gets, and each one's settings.
     enabled_channels: list[str] = ["file", "console", "email", "webhook"]
@@ -85,7 +87,8 @@ class NotificationsSettings(ServiceSettings):
         return Path(self.data_dir) / "documents"
 
     def verify_url(self) -> str:
-        return self.public_base_url.rstrip("/") + "/documents/verify/{code}"
+        """The address printed on every document, `{code}` to be filled in: the web front's page."""
+        return self.public_base_url.rstrip("/") + "/verify/{code}"
 
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(

@@ -133,7 +133,8 @@ class DocumentRow(NotificationsTable, table=True):
     code: str = Field(unique=True, index=True)
     kind: str
     contest_id: uuid.UUID = Field(index=True)
-    entry_id: uuid.UUID
+    entry_id: uuid.UUID = Field(index=True)
+    """Indexed: a participant's page lists its entry's documents."""
     person_key: str = Field(index=True)
     fields: dict[str, Any] = _json(dict)
     path: str | None = None

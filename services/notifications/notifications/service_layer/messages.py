@@ -19,6 +19,37 @@ def attachment_name(document: DocumentRow) -> str:
     return f"{document.kind.replace('_', '-')}-{document.code[:8].lower()}.pdf"
 
 
+DOCUMENT_TITLES = {
+    "ru": {
+        "thank_you_letter": "Благодарственное письмо",
+        "participant_diploma": "Диплом участника",
+        "finalist_diploma": "Диплом финалиста",
+        "winner_diploma": "Диплом победителя",
+    },
+    "en": {
+        "thank_you_letter": "Letter of thanks",
+        "participant_diploma": "Diploma of participation",
+        "finalist_diploma": "Finalist's diploma",
+        "winner_diploma": "Winner's diploma",
+    },
+}
+_NOT_IN_FILENAMES = dict.fromkeys(map(ord, '\\/:*?"<>|'), " ")
+
+
+def document_title(document: DocumentRow) -> str:
+    """What the document is, in its own language: "Диплом победителя"."""
+    language = document.fields.get("language") or "ru"
+    return DOCUMENT_TITLES.get(language, DOCUMENT_TITLES["ru"]).get(document.kind, document.kind)
+
+
+def human_filename(document: DocumentRow) -> str:
+    """A file name a person recognises: "Диплом победителя — Заводискер Оксана Юрьевна.pdf" (characters
+    file systems refuse replaced; not ASCII: send it as `filename*`)."""
+    name = f"{document_title(document)} — {document.fields.get('recipient_name', '')}".strip(" —")
+    cleaned = "".join(ch for ch in name.translate(_NOT_IN_FILENAMES) if ch.isprintable())
+    return " ".join(cleaned.split())[:150] + ".pdf"
+
+
 class MessageBuilder:
     def __init__(self, sessions: SessionFactory, files: DocumentFiles) -> None:
         self.sessions = sessions
