@@ -31,7 +31,7 @@ from sqlmodel import select
 
 from kaleidoscope_shared import contracts
 from kaleidoscope_shared.bus.consumer import ConsumerSettings, EventContext, RetryLater, StreamConsumer
-from kaleidoscope_shared.contracts import EntryUpdated, EntryWithdrawn, Event
+from kaleidoscope_shared.contracts import EntryUpdated, EntryWithdrawn
 from notifications.adapters.tables import DeliveryRow, DocumentRow, EntryCopy, PreferenceRow
 from notifications.bootstrap import Notifications
 from notifications.entrypoints.bus import build_handlers
@@ -188,28 +188,12 @@ async def _documents_by_person(service: Notifications) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in result.items()}
 
 
-class ReminderStandIn(Event):
-    """Judging's JurorReminderDue as its branch defines it, until the contract is merged."""
-
-    event_type = "juror-reminder-due"
-
-    contest_id: uuid.UUID
-    stage_id: uuid.UUID
-    stage_name: str
-    juror_id: uuid.UUID
-    juror_name: str
-    juror_email: str | None = None
-    deadline: datetime
-    missing_entry_ids: list[uuid.UUID]
-    language: str = "ru"
-
-
 def test_reminders_are_consumed_exactly_when_the_contracts_define_them(service: Notifications) -> None:
     consumed = {event.event_type for event in build_handlers(service.fan_out_config())}
     assert ("juror-reminder-due" in consumed) == hasattr(contracts, "JurorReminderDue")
 
 
-async def test_a_juror_is_reminded_of_the_entries_still_to_score(
+async def test_a_juror_is_reminded_of_the_entries_still_to_score_with_their_personal_link(
     service: Notifications, namespace: str
 ) -> None:
     contest, entry = uuid.uuid4(), uuid.uuid4()
@@ -219,7 +203,8 @@ async def test_a_juror_is_reminded_of_the_entries_still_to_score(
         wrap(contest_announced(contest)),
         wrap(entry_submitted(contest, entry)),
     )
-    reminder = ReminderStandIn(
+    link = "http://127.0.0.1:8000/jury/sign-in?grant=juror-sign-in.j.1767225600.sig"
+    reminder = contracts.JurorReminderDue(
         contest_id=contest,
         stage_id=uuid.uuid4(),
         stage_name="Заочный этап",
@@ -228,14 +213,13 @@ async def test_a_juror_is_reminded_of_the_entries_still_to_score(
         juror_email="petrov@jury.example",
         deadline=datetime(2025, 9, 15, 11, 0, tzinfo=UTC),
         missing_entry_ids=[entry],
+        personal_link=link,
     )
-    handlers = build_handlers(service.fan_out_config(), reminder_event=ReminderStandIn)
-    async with service.runtime.sessions() as session, session.begin():
-        ctx = EventContext(session, wrap(reminder, "judging"), service.runtime.outbox)
-        await handlers[ReminderStandIn](ctx, reminder)
+    await deliver(consumer_for(service), namespace, wrap(reminder, "judging"))
     [row] = [r for r in await deliveries(service) if r.event_type == "juror-reminder-due"]
     assert (row.recipient, row.kind) == ("petrov@jury.example", "juror_reminder")
     assert "Рюкзачок знаний" in row.text and "15 сентября 2025" in row.text
+    assert f"Ваша личная страница: {link}" in row.text
 
 
 async def test_an_entry_that_never_finds_its_contest_is_dead_lettered_with_the_reason_and_work_goes_on(

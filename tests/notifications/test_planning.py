@@ -136,6 +136,44 @@ def test_a_juror_is_told_their_entries_and_deadline_in_their_language(contest: C
         "en",
     )
     assert [e["title"] for e in message.context["entries"]] == [BACKPACK.title, RED_BOOK.title]
+    assert message.context["personal_link"] is None
+
+
+LINK = "http://127.0.0.1:8000/jury/sign-in?grant=juror-sign-in.j.1767225600.sig"
+
+
+def test_the_jurors_personal_link_is_in_the_assignment_and_the_reminder_in_both_languages(
+    contest: ContestView,
+) -> None:
+    catalogue = TemplateCatalogue.load()
+    assigned = JurorAssigned(
+        contest_id=uuid.uuid4(),
+        stage_id=uuid.uuid4(),
+        stage_name="Заочный этап",
+        juror_id=uuid.uuid4(),
+        juror_name="Петров Сергей Иванович",
+        juror_email="petrov@jury.example",
+        entry_ids=list(contest.entries),
+        personal_link=LINK,
+    )
+    due = JurorReminderDue(
+        uuid.uuid4(),
+        uuid.uuid4(),
+        "Петров Сергей Иванович",
+        "petrov@jury.example",
+        "Заочный этап",
+        NOW,
+        (RED_BOOK.entry_id,),
+        personal_link=LINK,
+    )
+    for event_id, event in ((EVENT_ID, assigned), (due.reminder_id, due)):
+        [message] = plan_notifications(event_id, event, contest).messages
+        assert message.context["personal_link"] == LINK
+        for language, words in (("ru", "Ваша личная страница"), ("en", "Your personal page")):
+            text = catalogue.render(message.kind, language, message.context).text
+            assert f"{words}" in text and LINK in text, text
+        unlinked = {**message.context, "personal_link": None}
+        assert "личная страница" not in catalogue.render(message.kind, "ru", unlinked).text
 
 
 def test_a_juror_reminder_lists_the_entries_still_to_score(contest: ContestView) -> None:

@@ -64,7 +64,12 @@ def _(event: SubmissionsClosed, contest: ContestView) -> list[Addressee]:
 def _(event: JurorAssigned, contest: ContestView) -> list[Addressee]:
     juror = ctx.juror(event.juror_id, event.juror_name, event.juror_email, event.language)
     entries = [ctx.entry(e, contest) for e in _known(contest, event.entry_ids)]
-    facts: dict[str, Any] = {"stage_name": event.stage_name, "deadline": event.deadline, "entries": entries}
+    facts: dict[str, Any] = {
+        "stage_name": event.stage_name,
+        "deadline": event.deadline,
+        "entries": entries,
+        "personal_link": event.personal_link,
+    }
     return [_to(K.JUROR_ASSIGNED, juror, contest, **facts)]
 
 
@@ -72,7 +77,12 @@ def _(event: JurorAssigned, contest: ContestView) -> list[Addressee]:
 def _(event: JurorReminderDue, contest: ContestView) -> list[Addressee]:
     juror = ctx.juror(event.juror_id, event.juror_name, event.juror_email, event.language)
     entries = [ctx.entry(e, contest) for e in _known(contest, event.pending_entry_ids)]
-    facts: dict[str, Any] = {"stage_name": event.stage_name, "deadline": event.deadline, "entries": entries}
+    facts: dict[str, Any] = {
+        "stage_name": event.stage_name,
+        "deadline": event.deadline,
+        "entries": entries,
+        "personal_link": event.personal_link,
+    }
     return [_to(K.JUROR_REMINDER, juror, contest, **facts)]
 
 

@@ -78,6 +78,8 @@ class JurorReminderDue:
     deadline: datetime
     pending_entry_ids: tuple[uuid.UUID, ...]
     language: Language = "ru"
+    personal_link: str | None = None
+    """The juror's sign-in link to the web front, when judging gave one."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,4 +85,5 @@ def reminder_from(event_id: uuid.UUID, event: Any) -> JurorReminderDue:
         deadline=event.deadline,
         pending_entry_ids=tuple(event.missing_entry_ids),
         language=language_or_default(event.language),
+        personal_link=event.personal_link,
     )

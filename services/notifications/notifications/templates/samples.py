@@ -38,6 +38,9 @@ _OTHER_ENTRY = {
     "authors": ["Малышева Ксения Олеговна"],
 }
 _DEADLINE = datetime(2025, 9, 15, 11, 0, tzinfo=UTC)
+_PERSONAL_LINK = "https://kaleidoscope.example/jury/sign-in?grant=juror-sign-in.3f2c.1767225600.c2lnbmF0dXJl"
+"""A juror's sign-in link to the web front (JurorAssigned / JurorReminderDue `personal_link`); None
+when judging gives none, and the templates then leave the line out."""
 _FINAL = {
     "final_date": datetime(2025, 9, 28, 3, 0, tzinfo=UTC),
     "final_place": "Кемеровская областная научная библиотека им. В. Д. Фёдорова, ул. Дарвина, 2",
@@ -73,6 +76,7 @@ _SAMPLES: dict[K, dict[str, Any]] = {
         "stage_name": "Заочный этап",
         "deadline": _DEADLINE,
         "entries": [_ENTRY, _OTHER_ENTRY],
+        "personal_link": _PERSONAL_LINK,
     },
     K.JUROR_REMINDER: {
         "recipient": _JUROR,
@@ -80,6 +84,7 @@ _SAMPLES: dict[K, dict[str, Any]] = {
         "stage_name": "Заочный этап",
         "deadline": _DEADLINE,
         "entries": [_OTHER_ENTRY],
+        "personal_link": _PERSONAL_LINK,
     },
     K.FINAL_INVITATION: _participant(**_FINAL),
     K.NON_FINALIST_THANKS: _participant(**_FINAL),
