@@ -83,6 +83,8 @@ def submit_everything(client: ServiceClient, contest: DemoContest, say: Say, tim
     for n, body in enumerate(contest.entries, start=1):
         entry = client.submissions("POST", f"/contests/{contest_id}/entries", json=body)
         outcome.entries[entry["id"]] = entry
+        if n == 1 and entry.get("private_link"):
+            say(f"submissions: the first participant's private link: {entry['private_link']}")
         if n % step == 0 or n == len(contest.entries):
             say(f"submissions: {n}/{len(contest.entries)} entries submitted")
     wait_for(

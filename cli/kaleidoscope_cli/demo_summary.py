@@ -30,6 +30,22 @@ def summary(outcome: DemoOutcome, contest: DemoContest) -> list[str]:
     ]
 
 
+def web_pages(web_url: str, outcome: DemoOutcome) -> list[str]:
+    """The finished contest's pages on the web front, printed when the demo keeps running."""
+    base = web_url.rstrip("/")
+    contest = f"{base}/contests/{outcome.contest_id}"
+    lines = [
+        "",
+        f"Kaleidoscope: {web_url}  (still running; Ctrl-C stops everything)",
+        f"  the contest: {contest}",
+        f"  its results: {contest}/results",
+        f"  the hall:    {contest}/hall",
+    ]
+    if link := next((e["private_link"] for e in outcome.entries.values() if e.get("private_link")), None):
+        lines.append(f"  a participant's private link: {link}")
+    return lines
+
+
 def _entries(outcome: DemoOutcome, contest: DemoContest) -> list[str]:
     stats = outcome.statistics
     lines = ["", f"Entries: {stats['summary_en']} ({stats['summary_ru']})"]

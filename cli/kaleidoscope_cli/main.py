@@ -20,9 +20,10 @@ from .demo import run_demo
 from .demo_client import DemoError, Endpoints
 from .demo_contest import generated_contest, seed_contest
 from .demo_stages import EVERY_JUROR_UP_TO, JURORS_PER_ENTRY
-from .demo_summary import summary
+from .demo_summary import summary, web_pages
+from .processes import SERVICES
 from .scenario import Scenario
-from .stack import Stack
+from .stack import DEFAULT_WEB_PORT, Stack, choose_web_port, port_is_free
 
 app = typer.Typer(
     help="Kaleidoscope: run a professional contest end to end.",
@@ -41,12 +42,42 @@ RedisUrl = Annotated[
 ]
 
 
+WebPort = Annotated[
+    int | None,
+    typer.Option(
+        "--port",
+        min=1,
+        max=65535,
+        help=f"The web front's port on 127.0.0.1 (default {DEFAULT_WEB_PORT}, or a free port while "
+        f"{DEFAULT_WEB_PORT} is taken).",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
-def up(data_dir: DataDir = Path("data"), redis_url: RedisUrl = None) -> None:
-    """Start every service's API and worker (and an embedded Redis) until Ctrl-C."""
-    stack = Stack(data_dir, redis_url, echo=typer.echo).start()
-    for service in ("submissions", "judging", "notifications"):
-        typer.echo(f"{service}: {stack.url(service)}  (docs at {stack.url(service)}/docs)")
+def up(data_dir: DataDir = Path("data"), redis_url: RedisUrl = None, port: WebPort = None) -> None:
+    """Start the web front, every service's API and worker (and an embedded Redis) until Ctrl-C."""
+    if port is not None and not port_is_free(port):
+        typer.echo(f"port {port} is taken; choose another --port", err=True)
+        raise typer.Exit(2)
+    stack = Stack(data_dir, redis_url, echo=typer.echo, web_port=port or choose_web_port())
+    try:
+        stack.start()
+        typer.echo(f"Kaleidoscope: {stack.web_url}")
+        for service in SERVICES:
+            typer.echo(f"{service}: {stack.url(service)}  (docs at {stack.url(service)}/docs)")
+        run_until_stopped(stack)
+    except RuntimeError as error:
+        typer.echo(f"could not start: {error}", err=True)
+        raise typer.Exit(1) from error
+    finally:
+        typer.echo("stopping…")
+        stack.stop()
+
+
+def run_until_stopped(stack: Stack) -> None:
+    """Wait for Ctrl-C or SIGTERM, or for a process to stop by itself; the caller stops the rest."""
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         while not (crashed := stack.group.exited()):  # type: ignore[union-attr]
@@ -54,9 +85,6 @@ def up(data_dir: DataDir = Path("data"), redis_url: RedisUrl = None) -> None:
         typer.echo(f"a process stopped by itself: {crashed}; stopping the others")
     except KeyboardInterrupt:
         pass
-    finally:
-        typer.echo("stopping…")
-        stack.stop()
 
 
 def _interrupt(*_: object) -> None:
@@ -85,6 +113,14 @@ def demo(
             f"Above {EVERY_JUROR_UP_TO} jurors each review entry gets {JURORS_PER_ENTRY} of them.",
         ),
     ] = 7,
+    keep_running: Annotated[
+        bool,
+        typer.Option(
+            "--keep-running",
+            help="After the summary, keep the web front and every service running, and print the "
+            "contest's pages (contest, results, hall), until Ctrl-C.",
+        ),
+    ] = False,
 ) -> None:
     """Run the "Library Kaleidoscope" contest end to end through the three services.
 
@@ -96,15 +132,19 @@ def demo(
     summary: entries by nomination and territory, finalists, winners, messages per channel, and the
     folder of letters and diplomas. Finalists and winners follow from the marks, never from a list.
     Each run starts from an empty DATA_DIR (a folder an earlier demo run made is emptied first).
+    The web front runs beside them on a free port (its address is printed first); with
+    --keep-running it stays up after the summary, to browse the finished contest.
     """
     started = time.monotonic()
     scenario = Scenario.load()
     now = datetime.now(UTC)
     contest = generated_contest(now, scenario, entries, jurors) if entries else seed_contest(now, scenario)
     fresh_demo_dir(data_dir)
-    typer.echo(f"starting Redis and the three services (logs in {data_dir / 'logs'})…")
-    stack = Stack(data_dir, redis_url, log_to_files=True).start()
+    stack = Stack(data_dir, redis_url, log_to_files=True, web_port=choose_web_port(None))
+    typer.echo(f"Kaleidoscope: {stack.web_url}")
+    typer.echo(f"starting Redis, the three services and the web front (logs in {data_dir / 'logs'})…")
     try:
+        stack.start()
         endpoints = Endpoints(
             stack.url("submissions"),
             stack.url("judging"),
@@ -112,14 +152,20 @@ def demo(
             DEVELOPMENT_ORGANISER_TOKEN,
         )
         outcome = run_demo(endpoints, contest, typer.echo, scenario, data_dir=stack.data_dir)
-    except DemoError as error:
+        for line in summary(outcome, contest):
+            typer.echo(line)
+        typer.echo(f"\ndone in {time.monotonic() - started:.0f}s.")
+        if keep_running:
+            for line in web_pages(stack.web_url, outcome):
+                typer.echo(line)
+            run_until_stopped(stack)
+        else:
+            typer.echo("(`kaleidoscope demo --keep-running` keeps it running, to browse the contest)")
+    except (DemoError, RuntimeError) as error:
         typer.echo(f"the demo stopped: {error} (logs in {data_dir / 'logs'})", err=True)
         raise typer.Exit(1) from error
     finally:
         stack.stop()
-    for line in summary(outcome, contest):
-        typer.echo(line)
-    typer.echo(f"\ndone in {time.monotonic() - started:.0f}s.")
 
 
 DEMO_MARKER = ".kaleidoscope-demo"

@@ -1,4 +1,5 @@
-"""Starting every service's API and worker as separate processes, and stopping them all cleanly.
+"""Starting every service's API and worker, and the web front, as separate processes, and stopping
+them all cleanly.
 
 Each process runs in its own session (process group), so a stop reaches its children too and no
 orphan is left; each output line is prefixed by the process's name (or written to its log file).
@@ -37,8 +38,10 @@ def service_specs(
     namespace: str = "kaleidoscope",
     extra_env: dict[str, str] | None = None,
     workers: dict[str, int] | None = None,
+    public_url: str | None = None,
 ) -> list[ProcessSpec]:
-    """An API and one or more workers per service, configured through their `<SERVICE>_*` variables."""
+    """An API and one or more workers per service, configured through their `<SERVICE>_*` variables.
+    `public_url` is the web front's address: the links the services hand out start with it."""
     specs = []
     for service in SERVICES:
         prefix = service.upper()
@@ -47,6 +50,7 @@ def service_specs(
             f"{prefix}_DATA_DIR": str(data_dir),
             f"{prefix}_BUS_NAMESPACE": namespace,
             f"{prefix}_LOG_FORMAT": "json",
+            **({f"{prefix}_PUBLIC_BASE_URL": public_url} if public_url else {}),
             **({f"{prefix}_DATABASE_URL": database_urls[service]} if database_urls else {}),
             **(extra_env or {}),
         }
@@ -58,6 +62,17 @@ def service_specs(
                 ProcessSpec(f"{service}-worker{suffix}", [sys.executable, "-m", service, "worker"], env)
             )
     return specs
+
+
+def web_spec(*, port: int, api_urls: dict[str, str], extra_env: dict[str, str] | None = None) -> ProcessSpec:
+    """The web front (`python -m web api`), calling each service's API at `api_urls[service]`."""
+    env = {
+        **{f"WEB_{service.upper()}_URL": api_urls[service] for service in SERVICES},
+        "WEB_LOG_FORMAT": "json",
+        **(extra_env or {}),
+    }
+    args = [sys.executable, "-m", "web", "api", "--host", "127.0.0.1", "--port", str(port)]
+    return ProcessSpec("web", args, env)
 
 
 class ProcessGroup:
