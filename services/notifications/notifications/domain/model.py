@@ -67,8 +67,9 @@ class ContestView:
 
 @dataclass(frozen=True, slots=True)
 class JurorReminderDue:
-    """Not a bus event: the reminder scheduler raises it when a juror's deadline approaches.
-    `reminder_id` plays the part of the event id (one reminder, one message per channel)."""
+    """The planner's reminder, built from judging's JurorReminderDue (`entrypoints/bus.reminder_from`)
+    when a juror's deadline approaches. `reminder_id` plays the part of the event id (one reminder, one
+    message per channel)."""
 
     reminder_id: uuid.UUID
     juror_id: uuid.UUID
