@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 
-.PHONY: install demo up test test-fast lint lint-deploy format bench asyncapi migrations clean
+.PHONY: install demo up test test-fast lint lint-deploy format bench asyncapi migrations messages translations clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -55,6 +55,23 @@ migrations: install
 	for service in submissions judging notifications; do $(PY) -m kaleidoscope_shared.migrations $$service $(MESSAGE) || exit 1; done
 	$(VENV)/bin/ruff check --fix --quiet services/*/*/migrations/versions
 	$(VENV)/bin/ruff format --quiet services/*/*/migrations/versions
+
+# The web front's gettext catalogs (services/web/web/locale): `make messages` extracts every UI string
+# and updates the Russian and English catalogs (English is the source language: its entries are filled
+# in); translate the new Russian entries, then `make translations` compiles them. tests/web fails on an
+# untranslated string, or on a catalog behind the templates.
+WEB_LOCALE := services/web/web/locale
+messages: install
+	cd services/web && ../../$(VENV)/bin/pybabel extract --no-location --sort-output -F babel.cfg -k lazy -o web/locale/messages.pot web
+	for lang in ru en; do \
+	  if [ -f $(WEB_LOCALE)/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(VENV)/bin/pybabel update --no-fuzzy-matching --no-location -i $(WEB_LOCALE)/messages.pot -d $(WEB_LOCALE) -l $$lang; \
+	  else $(VENV)/bin/pybabel init -i $(WEB_LOCALE)/messages.pot -d $(WEB_LOCALE) -l $$lang; fi; \
+	done
+	$(PY) -m web.catalogs fill-source-language $(WEB_LOCALE)/en/LC_MESSAGES/messages.po
+
+translations: install
+	$(VENV)/bin/pybabel compile --statistics -d $(WEB_LOCALE)
 
 asyncapi: install
 	$(PY) -m kaleidoscope_shared.contracts.asyncapi > docs/asyncapi.json

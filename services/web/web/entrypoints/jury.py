@@ -68,11 +68,14 @@ async def sign_in(request: Request, services: ServicesDep, ticket: str = "", con
             errors=FieldErrors(),
             contest=contest,
         )
-    contest_id = parsed_uuid(contest)
-    if contest_id is None:
-        raise HTTPException(404)
     # a wrong or expired ticket is judging's 401: the "link no longer works" page
-    await services.judging.get(f"/contests/{contest_id}/me", token=ticket)
+    if contest:
+        contest_id = parsed_uuid(contest)
+        if contest_id is None:
+            raise HTTPException(404)
+        await services.judging.get(f"/contests/{contest_id}/me", token=ticket)
+    else:  # the e-mail's link names no contest: the ticket's juror does
+        contest_id = (await services.judging.get("/jurors/me", token=ticket))["contest_id"]
     remember_juror(request, str(contest_id), ticket)
     return RedirectResponse(f"/jury/{contest_id}", status_code=303)
 
