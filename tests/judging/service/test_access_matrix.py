@@ -48,6 +48,7 @@ ROLES: dict[tuple[str, str], str] = {
     ("PUT", "/contests/{contest_id}/stages/{stage_id}/running-order"): ORGANISER_ONLY,
     ("POST", "/contests/{contest_id}/stages/{stage_id}/defence/start"): ORGANISER_ONLY,
     ("POST", "/contests/{contest_id}/stages/{stage_id}/defence/end"): ORGANISER_ONLY,
+    ("GET", "/contests/{contest_id}/final"): PUBLIC,
     ("GET", "/contests/{contest_id}/stages/{stage_id}/scoreboard"): PUBLIC,
     ("GET", "/contests/{contest_id}/stages/{stage_id}/scoreboard/stream"): PUBLIC,
     ("GET", "/contests/{contest_id}/stages/{stage_id}/progress"): ORGANISER_ONLY,

@@ -16,7 +16,7 @@ from ..service_layer import final
 from ..service_layer.commands import SetRunningOrder, StartDefence
 from ..service_layer.scoreboard_feed import ScoreboardFeed
 from .access import OrganiserOnly, RuntimeDep
-from .schemas import StagePublic
+from .schemas import FinalOfContest, StagePublic
 from .stage_routes import stage_public
 
 router = APIRouter(tags=["final"])
@@ -57,9 +57,17 @@ async def end_defence(contest_id: uuid.UUID, stage_id: uuid.UUID, runtime: Runti
     return stage_public(await final.end_defence(runtime, contest_id, stage_id))
 
 
+@router.get("/contests/{contest_id}/final", response_model=FinalOfContest)
+async def final_of_contest(contest_id: uuid.UUID, runtime: RuntimeDep) -> FinalOfContest:
+    """The contest's final (404 until one is declared): how a hall screen finds its scoreboard."""
+    row = await final.final_of(runtime, contest_id)
+    return FinalOfContest(stage_id=row.id, name=row.name, status=row.status)
+
+
 @router.get("/contests/{contest_id}/stages/{stage_id}/scoreboard")
 async def scoreboard(contest_id: uuid.UUID, stage_id: uuid.UUID, runtime: RuntimeDep) -> dict[str, Any]:
-    """The final's scoreboard now: running order, who defends, scores of ended defences only."""
+    """The final's scoreboard now: running order (each line with its nomination and title), who
+    defends, scores of ended defences only, and each finalist's place once the final has closed."""
     return await final.scoreboard(runtime, contest_id, stage_id)
 
 

@@ -1,7 +1,8 @@
 """The public defence of a final: the running order, the entry defending now, and the hall's scoreboard.
 
 A finalist's scores stay hidden until its defence ends; the scoreboard then shows the jurors'
-provisional mean of weighted scores (the close decides places with the stage's own rules).
+provisional mean of weighted scores (the close decides places with the stage's own rules, and the
+board shows them once the final has closed).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlmodel import col
 
 from kaleidoscope_shared.runtime import ServiceRuntime
 
-from ..adapters.tables import EntryCopy, ScoreRow, StageEntryRow, StageRow
+from ..adapters.tables import EntryCopy, ResultRow, ScoreRow, StageEntryRow, StageRow
 from ..domain import StageKind
 from . import audit
 from .errors import Invalid, NotFound, Refused
@@ -92,21 +93,21 @@ def _end_current(row: StageRow) -> None:
 
 
 async def scoreboard(runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: uuid.UUID) -> dict[str, Any]:
-    """What the hall screen shows: the running order, who defends now, and scores of ended defences."""
+    """What the hall screen shows: the running order, who defends now, scores of ended defences, and
+    once the final has closed each finalist's place."""
     async with runtime.sessions() as session:
         row = await get_stage(session, contest_id, stage_id)
         if row.kind != StageKind.FINAL:
             raise NotFound(f"Stage '{row.name}' is a review; the scoreboard belongs to a final.")
         stage = stage_from_json(row.definition_json)
-        titles = dict(
-            (
-                await session.execute(
-                    select(col(EntryCopy.id), col(EntryCopy.title))
-                    .join(StageEntryRow, col(StageEntryRow.entry_id) == col(EntryCopy.id))
-                    .where(col(StageEntryRow.stage_id) == stage_id)
-                )
-            ).all()
-        )
+        entries: dict[Any, tuple[str, str]] = {
+            entry_id: (title, nomination_code)
+            for entry_id, title, nomination_code in await session.execute(
+                select(col(EntryCopy.id), col(EntryCopy.title), col(EntryCopy.nomination_code))
+                .join(StageEntryRow, col(StageEntryRow.entry_id) == col(EntryCopy.id))
+                .where(col(StageEntryRow.stage_id) == stage_id)
+            )
+        }
         sheets: dict[str, list[float]] = {}
         for entry_id, marks_json in await session.execute(
             select(col(ScoreRow.entry_id), col(ScoreRow.marks_json)).where(col(ScoreRow.stage_id) == stage_id)
@@ -114,26 +115,60 @@ async def scoreboard(runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: u
             marks = json.loads(marks_json)
             weighted = sum(c.weight * float(marks[c.name]) for c in stage.criteria) / stage.total_weight
             sheets.setdefault(str(entry_id), []).append(weighted)
+        places: dict[str, int | None] = {}
+        if row.status == "closed":
+            places = {
+                str(entry_id): place
+                for entry_id, place in await session.execute(
+                    select(col(ResultRow.entry_id), col(ResultRow.place)).where(
+                        col(ResultRow.stage_id) == stage_id
+                    )
+                )
+            }
     defended = set(json.loads(row.defended_json))
     return {
+        "contest_id": str(row.contest_id),
         "stage_id": str(row.id),
+        "name": row.name,
         "status": row.status,
         "defending_entry_id": str(row.defending_entry_id) if row.defending_entry_id else None,
         "entries": [
-            _board_line(e, titles, sheets, e in defended or row.status == "closed")
+            _board_line(e, entries, sheets, e in defended or row.status == "closed", places)
             for e in json.loads(row.running_order_json)
         ],
     }
 
 
 def _board_line(
-    entry_id: str, titles: dict[Any, str], sheets: dict[str, list[float]], visible: bool
+    entry_id: str,
+    entries: dict[Any, tuple[str, str]],
+    sheets: dict[str, list[float]],
+    visible: bool,
+    places: dict[str, int | None],
 ) -> dict[str, Any]:
     scores = sheets.get(entry_id, [])
+    title, nomination_code = entries.get(uuid.UUID(entry_id), ("", ""))
     return {
         "entry_id": entry_id,
-        "title": titles.get(uuid.UUID(entry_id), ""),
+        "nomination_code": nomination_code,
+        "title": title,
         "defended": visible,
         "sheets": len(scores) if visible else None,
         "mean": round(sum(scores) / len(scores), 4) if visible and scores else None,
+        "place": places.get(entry_id),
     }
+
+
+async def final_of(runtime: ServiceRuntime, contest_id: uuid.UUID) -> StageRow:
+    """The contest's final stage (declared, open or closed); 404 while none is declared."""
+    async with runtime.sessions() as session:
+        row = (
+            await session.execute(
+                select(StageRow).where(
+                    col(StageRow.contest_id) == contest_id, col(StageRow.kind) == StageKind.FINAL.value
+                )
+            )
+        ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"Contest {contest_id} has no final declared (or is not known to judging).")
+    return row
