@@ -1,7 +1,8 @@
 """docker-compose.yml, run as local processes (kaleidoscope_cli.compose_local): every service's command
 with its environment, the migrations first, the judging worker x3 and the judging API x2, the gateway's
 nginx config in front. An entry posted through the gateway reaches judging and notifications. The
-compose file cannot drift from what actually runs. The seed contest, driven through the gateway by the
+compose file cannot drift from what actually runs. The web front answers at the gateway's `/`, and the
+participants' private links point there. The seed contest, driven through the gateway by the
 demo's own driver, ends with 9 finalists and 3 winners."""
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from kaleidoscope_cli.scenario import Scenario
 
 from ..conftest import postgres_available
 from ..e2e.helpers import entry_body, open_contest, wait_until
-from .deployment import compose_running_locally
+from .deployment import SERVICES, compose_running_locally
 
 pytestmark = pytest.mark.slow
 
@@ -89,6 +90,8 @@ def test_entries_posted_through_the_gateway_reach_judging_and_notifications_once
         time.sleep(1.0)  # a message handled twice by two of the workers would show now
         assert judging_entries() == entry_ids
         assert deliveries() == ["sent"] * ENTRIES
+        private_link = posted[0].json()["private_link"]
+        assert private_link.startswith(f"{local_compose.gateway_url()}/entries/"), private_link
         first = gateway.get(
             f"/submissions/entries/{posted[0].json()['id']}", params={"token": posted[0].json()["token"]}
         )
@@ -99,6 +102,21 @@ def test_entries_posted_through_the_gateway_reach_judging_and_notifications_once
 
     assert local_compose.group is not None and not local_compose.group.exited()
     assert answering_replicas(local_compose) == set(local_compose.local_ports("judging-api", 8000))
+
+
+def test_the_web_front_answers_at_the_gateways_root_and_calls_the_apis_it_is_given(
+    local_compose: LocalCompose,
+) -> None:
+    (web_port,) = local_compose.local_ports("web", 8000)
+    assert httpx.get(f"http://127.0.0.1:{web_port}/health").status_code == 200
+    stylesheet = httpx.get(f"{local_compose.gateway_url()}/static/site.css")
+    assert stylesheet.status_code == 200 and "css" in stylesheet.headers["content-type"]
+    log = (local_compose.run_dir / "gateway" / "access.log").read_text()
+    assert f'"GET /static/site.css HTTP/1.1" 200 upstream=127.0.0.1:{web_port}' in log
+    (web,) = local_compose.running["web"]
+    apis = {f"WEB_{s.upper()}_URL": local_compose.local_ports(f"{s}-api", 8000) for s in SERVICES}
+    for key, ports in apis.items():
+        assert web.spec.env[key] in {f"http://127.0.0.1:{port}" for port in ports}, key
     assert len(local_compose.running["judging-worker"]) == REPLICAS["judging-worker"]
 
 

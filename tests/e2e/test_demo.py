@@ -1,6 +1,7 @@
 """`make demo`'s scenario as it runs: the seed contest through the three services as processes on
-SQLite and a real Redis. Nine finalists, three winners, one letter and one diploma per participant,
-a winner's diploma per winner, and no message sent twice."""
+SQLite and a real Redis, the web front beside them. Nine finalists, three winners, one letter and one
+diploma per participant, a winner's diploma per winner, no message sent twice, and the participants'
+private links on the web front, which answers."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 
 from kaleidoscope_cli.demo import DemoOutcome, run_demo
@@ -32,6 +34,8 @@ class DemoRun:
     contest: DemoContest
     outcome: DemoOutcome
     progress: list[str]
+    web_url: str
+    web_health: int
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +53,10 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterat
             DEVELOPMENT_ORGANISER_TOKEN,
         )
         outcome = run_demo(endpoints, contest, progress.append, data_dir=stack.data_dir)
+        web_health = httpx.get(f"{stack.web_url}health").status_code
     finally:
         stack.stop()
-    yield DemoRun(contest, outcome, progress)
+    yield DemoRun(contest, outcome, progress, stack.web_url, web_health)
 
 
 def by_nomination(results: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -147,3 +152,14 @@ def test_every_document_is_drawn_once_as_a_pdf_and_attached_to_its_recipients_me
     for delivery in outcome.deliveries:
         beside = list(outcome.messages_dir.glob(f"{delivery['id']}.*.pdf"))
         assert len(beside) == len(delivery["document_ids"])
+
+
+def test_the_web_front_answers_and_the_private_links_point_at_it(demo_run: DemoRun) -> None:
+    assert demo_run.web_health == 200
+    printed = [line for line in demo_run.progress if "private link: " in line]
+    assert len(printed) == 1
+    links = [printed[0].split("private link: ")[1]] + [
+        entry["private_link"] for entry in demo_run.outcome.entries.values()
+    ]
+    for link in links:
+        assert link.startswith(f"{demo_run.web_url}entries/") and "?token=" in link, link
