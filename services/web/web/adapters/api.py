@@ -49,7 +49,12 @@ class ServiceApi:
     def __init__(self, name: str, base_url: str, timeout_s: float, transport: Any = None) -> None:
         self.name = name
         self.client = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"), timeout=timeout_s, transport=transport, follow_redirects=False
+            base_url=base_url.rstrip("/"),
+            timeout=timeout_s,
+            transport=transport,
+            follow_redirects=False,
+            # many visitors at once (a hall filling up) must not queue behind httpx's default of 100
+            limits=httpx.Limits(max_connections=400, max_keepalive_connections=100),
         )
 
     async def close(self) -> None:

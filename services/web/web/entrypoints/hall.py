@@ -17,7 +17,9 @@ import contextlib
 import hashlib
 import json
 import random
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -288,10 +290,28 @@ async def final_of(services: Services, contest_id: uuid.UUID) -> dict[str, Any] 
     return found
 
 
-@router.get("/contests/{contest_id}/hall", response_class=HTMLResponse)
-async def hall_page(request: Request, contest_id: uuid.UUID, services: ServicesDep) -> Response:
+# A hall fills in a minute: hundreds of screens connecting at once ask the same two questions.
+HALL_LOOKUP_TTL_S = 5.0
+_halls: dict[uuid.UUID, tuple[float, dict[str, Any], dict[str, Any] | None]] = {}
+
+
+async def hall_of(services: Services, contest_id: uuid.UUID) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The contest and its final (None before one is declared), kept for a few seconds."""
+    now = time.monotonic()
+    known = _halls.get(contest_id)
+    if known is not None and now - known[0] < HALL_LOOKUP_TTL_S:
+        return known[1], known[2]
     contest = await published_contest(services, contest_id)
     final = await final_of(services, contest_id)
+    if len(_halls) > 256:
+        _halls.clear()
+    _halls[contest_id] = (now, contest, final)
+    return contest, final
+
+
+@router.get("/contests/{contest_id}/hall", response_class=HTMLResponse)
+async def hall_page(request: Request, contest_id: uuid.UUID, services: ServicesDep) -> Response:
+    contest, final = await hall_of(services, contest_id)
     if final is None:
         return render(request, "hall/waiting.html", title=contest["title"], contest=contest)
     stage_id = str(final["stage_id"])
@@ -318,8 +338,7 @@ async def hall_events(
     """Server-Sent Events: `board` whenever the scoreboard changes, each with its id; a screen that
     reconnects with the id of the board it shows gets nothing until the next change (`last` does the
     same for the first connection, from the id the page was rendered with)."""
-    contest = await published_contest(services, contest_id)
-    final = await final_of(services, contest_id)
+    contest, final = await hall_of(services, contest_id)
     if final is None:
         return Response(status_code=204)  # no final yet: the screen stops listening and reloads later
     seen = request.headers.get("last-event-id") or last
@@ -358,7 +377,22 @@ async def board_events(
                 seen = item[0]
 
 
+# One board is shown to every viewer of a final: its event is written once per language, not per viewer.
+_RENDERED: OrderedDict[tuple[str, str, str], str] = OrderedDict()
+RENDERED_KEPT = 64
+
+
 def board_event(event_id: str, board: Board, contest: dict[str, Any], language: str) -> str:
+    key = (str(contest["id"]), event_id, language)
+    event = _RENDERED.get(key)
+    if event is None:
+        event = _RENDERED[key] = _write_board_event(event_id, board, contest, language)
+        while len(_RENDERED) > RENDERED_KEPT:
+            _RENDERED.popitem(last=False)
+    return event
+
+
+def _write_board_event(event_id: str, board: Board, contest: dict[str, Any], language: str) -> str:
     payload = {
         "id": event_id,
         "board": board,
