@@ -47,3 +47,18 @@ def test_submitted_and_updated_events_carry_the_links_and_the_files_a_juror_will
     edited = edit_entry(contest, entry, changed, existing=[entry], clock=clock)
     updated = entry_updated(edited)
     assert (updated.links, updated.attachments) == (["https://example.org/new"], [])
+
+
+def test_each_author_is_written_to_in_the_language_they_chose(contest, clock) -> None:
+    content = make_content()
+    english = content.authors[0].model_copy(update={"language": "en"})
+    entry = submit_entry(
+        contest, content.model_copy(update={"authors": (english,)}), existing=[], clock=clock
+    )
+    assert [a.language for a in entry_submitted(entry.entry).authors] == ["en"]
+    assert [
+        a.language
+        for a in entry_submitted(
+            submit_entry(contest, make_content(title="Другая"), existing=[], clock=clock).entry
+        ).authors
+    ] == ["ru"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
@@ -44,6 +44,9 @@ class Author(Value):
     territory_code: Code
     email: Email | None = None
     phone: Phone = None
+    language: Literal["ru", "en"] = Field(
+        "ru", description="the language of the letters and documents this author receives"
+    )
 
     def identity_keys(self) -> frozenset[str]:
         """Keys that identify this person across entries: the normalised name, and the e-mail if any."""

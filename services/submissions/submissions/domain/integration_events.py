@@ -94,4 +94,5 @@ def _author(author: Author) -> contracts.Author:
         territory_code=author.territory_code,
         email=author.email,
         phone=author.phone,
+        language=author.language,
     )

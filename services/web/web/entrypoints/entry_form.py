@@ -119,6 +119,7 @@ class EntryForm:
                     "library": a["library"],
                     "territory_code": a["territory_code"],
                     "email": a["email"] or None,
+                    "language": a["language"] if a["language"] in ("ru", "en") else "ru",
                 }
                 for a in self.authors
             ],
