@@ -65,7 +65,7 @@ messages: install
 	cd services/web && ../../$(VENV)/bin/pybabel extract --no-location --sort-output -F babel.cfg -k lazy -o web/locale/messages.pot web
 	for lang in ru en; do \
 	  if [ -f $(WEB_LOCALE)/$$lang/LC_MESSAGES/messages.po ]; then \
-	    $(VENV)/bin/pybabel update --no-fuzzy-matching --no-location -i $(WEB_LOCALE)/messages.pot -d $(WEB_LOCALE) -l $$lang; \
+	    $(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete -i $(WEB_LOCALE)/messages.pot -d $(WEB_LOCALE) -l $$lang; \
 	  else $(VENV)/bin/pybabel init -i $(WEB_LOCALE)/messages.pot -d $(WEB_LOCALE) -l $$lang; fi; \
 	done
 	$(PY) -m web.catalogs fill-source-language $(WEB_LOCALE)/en/LC_MESSAGES/messages.po

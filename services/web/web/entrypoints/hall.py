@@ -107,6 +107,8 @@ class HallFeeds:
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
         self.feeds: dict[tuple[str, str], Feed] = {}
+        # each contest and its final, looked up once per few seconds however many screens connect
+        self.lookups: dict[uuid.UUID, tuple[float, dict[str, Any], dict[str, Any] | None]] = {}
 
     @contextlib.asynccontextmanager
     async def watch(self, contest_id: str, stage_id: str) -> AsyncIterator[Viewer]:
@@ -292,26 +294,27 @@ async def final_of(services: Services, contest_id: uuid.UUID) -> dict[str, Any] 
 
 # A hall fills in a minute: hundreds of screens connecting at once ask the same two questions.
 HALL_LOOKUP_TTL_S = 5.0
-_halls: dict[uuid.UUID, tuple[float, dict[str, Any], dict[str, Any] | None]] = {}
 
 
-async def hall_of(services: Services, contest_id: uuid.UUID) -> tuple[dict[str, Any], dict[str, Any] | None]:
+async def hall_of(
+    feeds: HallFeeds, services: Services, contest_id: uuid.UUID
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The contest and its final (None before one is declared), kept for a few seconds."""
     now = time.monotonic()
-    known = _halls.get(contest_id)
+    known = feeds.lookups.get(contest_id)
     if known is not None and now - known[0] < HALL_LOOKUP_TTL_S:
         return known[1], known[2]
     contest = await published_contest(services, contest_id)
     final = await final_of(services, contest_id)
-    if len(_halls) > 256:
-        _halls.clear()
-    _halls[contest_id] = (now, contest, final)
+    if len(feeds.lookups) > 256:
+        feeds.lookups.clear()
+    feeds.lookups[contest_id] = (now, contest, final)
     return contest, final
 
 
 @router.get("/contests/{contest_id}/hall", response_class=HTMLResponse)
 async def hall_page(request: Request, contest_id: uuid.UUID, services: ServicesDep) -> Response:
-    contest, final = await hall_of(services, contest_id)
+    contest, final = await hall_of(request.app.state.hall_feeds, services, contest_id)
     if final is None:
         return render(request, "hall/waiting.html", title=contest["title"], contest=contest)
     stage_id = str(final["stage_id"])
@@ -338,7 +341,7 @@ async def hall_events(
     """Server-Sent Events: `board` whenever the scoreboard changes, each with its id; a screen that
     reconnects with the id of the board it shows gets nothing until the next change (`last` does the
     same for the first connection, from the id the page was rendered with)."""
-    contest, final = await hall_of(services, contest_id)
+    contest, final = await hall_of(request.app.state.hall_feeds, services, contest_id)
     if final is None:
         return Response(status_code=204)  # no final yet: the screen stops listening and reloads later
     seen = request.headers.get("last-event-id") or last

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -51,6 +53,15 @@ def day(value: str | date | None) -> str:
     )
 
 
+def filesize(size: int) -> str:
+    """1536 → "2 KB", 3670016 → "3.5 MB", in the visitor's language (a file is never "0 KB")."""
+    if size >= 1024 * 1024:
+        return _("%(size)s MB") % {
+            "size": format_decimal(round(size / 1024 / 1024, 1), locale=current_language.get())
+        }
+    return _("%(size)s KB") % {"size": max(1, math.ceil(size / 1024))}
+
+
 def localised(value: Any) -> str:
     """An organiser-entered text given in both languages ({"ru": …, "en": …}) or as one string."""
     if isinstance(value, dict):
@@ -61,6 +72,7 @@ def localised(value: Any) -> str:
 environment.filters["when"] = when
 environment.filters["localised"] = localised
 environment.filters["day"] = day
+environment.filters["filesize"] = filesize
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
