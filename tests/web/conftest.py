@@ -22,9 +22,11 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium under Playwright; skipped where it is not installed, except in CI."""
+    """Debian's Chromium under Playwright; skipped where it is not installed, except in CI. Module-scoped:
+    Playwright's sync API keeps an event loop running in this thread until it is closed, which the
+    asyncio tests of the next module could not start under."""
     executable = chromium_path()
     if executable is None:
         if os.environ.get("CI") == "true":

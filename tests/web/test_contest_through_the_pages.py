@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,13 +32,13 @@ def stack(tmp_path: Path, redis_url: str, namespace: str) -> Iterator[Stack]:
         started.stop()
 
 
-def look_both_ways(page: Any, name: str) -> None:
-    """The page in Russian and English, at phone and desktop size: screenshots and axe-core."""
+def look_both_ways(page: Any, name: str, sizes: tuple[tuple[str, dict[str, int]], ...] = ()) -> None:
+    """The page in Russian and English, at phone and desktop size (or `sizes`): screenshots and axe-core."""
     size = page.viewport_size
     for language in ("ru", "en"):
         page.context.add_cookies([{"name": "lang", "value": language, "url": page.url}])
         page.reload()
-        for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        for label, viewport in sizes or (("phone", PHONE), ("desktop", DESKTOP)):
             page.set_viewport_size(viewport)
             look(page, f"{name}-{language}-{label}")
     page.context.clear_cookies(name="lang")  # back to the browser's own language
@@ -127,6 +128,7 @@ def test_a_small_contest_runs_through_the_pages(stack: Stack, browser: Any, tmp_
     withdrawn_link = submit_entry(
         phone, web, contest_id, "Библиотека под открытым небом", "Беловская ЦБС", "olga@example.org"
     )
+    look(phone, "confirmation-en-phone")
     phone.goto(withdrawn_link)
     phone.get_by_role("link", name="Withdraw the entry").click()
     phone.get_by_role("button", name="Withdraw the entry").click()
@@ -234,6 +236,12 @@ def run_the_jury(stack: Stack, browser: Any, organiser: Organiser, contest_id: s
     web, messages = stack.url("web"), stack.data_dir / "messages"
     review_id, final_id = declare(organiser, contest_id)
     organiser.call(organiser.submissions, "POST", f"/contests/{contest_id}/close")
+    visitor = browser.new_context(viewport=DESKTOP, locale="ru-RU").new_page()
+    visitor.goto(f"{web}/contests/{contest_id}/submit")
+    assert "Приём заявок закрыт" in visitor.inner_text("h1")
+    look_both_ways(visitor, "submissions-closed")
+    visitor.goto(f"{web}/contests/{contest_id}/results")
+    look_both_ways(visitor, "results-pending")
     organiser.open_stage(contest_id, review_id)
     titles = {
         e["title"]: e["id"]
@@ -244,6 +252,7 @@ def run_the_jury(stack: Stack, browser: Any, organiser: Organiser, contest_id: s
     jurors = {j["email"]: sign_in_on_a_phone(browser, messages, j["email"]) for j in JURY}
 
     conflicted = jurors["orlova@example.org"]
+    look_both_ways(conflicted, "jury-home")
     conflicted.get_by_role("link", name="Заочный этап").first.click()
     look_both_ways(conflicted, "jury-stage")
     assert "Квест" not in conflicted.inner_text("main"), "a conflicted juror never sees the entry"
@@ -274,7 +283,8 @@ def run_the_jury(stack: Stack, browser: Any, organiser: Organiser, contest_id: s
     organiser.call(organiser.judging, "PUT", f"{base}/running-order", json={"entry_ids": finalists})
     hall = browser.new_context(viewport=HALL, locale="ru-RU").new_page()
     hall.goto(f"{web}/contests/{contest_id}/hall")
-    look(hall, "hall-before-ru-1920")
+    projector = (("1920", HALL), ("1280", {"width": 1280, "height": 720}))
+    look_both_ways(hall, "hall-before", projector)
     for position, entry_id in enumerate(finalists):
         organiser.call(organiser.judging, "POST", f"{base}/defence/start", json={"entry_id": entry_id})
         line = hall.locator(f'li.hall-line[data-entry="{entry_id}"]')
@@ -291,16 +301,12 @@ def run_the_jury(stack: Stack, browser: Any, organiser: Organiser, contest_id: s
         reveal = time.monotonic() - ended
         assert reveal <= 1.0, f"the score reached the hall {reveal:.2f}s after the defence ended"
         if position == 0:
-            look(hall, "hall-after-first-defence-ru-1920")
-            hall.set_viewport_size({"width": 1280, "height": 720})
-            look(hall, "hall-after-first-defence-ru-1280")
-            hall.set_viewport_size(HALL)
+            look_both_ways(hall, "hall-after-first-defence", projector)
     organiser.call(organiser.judging, "POST", f"{base}/close")
     expect_soon(lambda: "Победитель" in hall.inner_text("body"), 5)
-    look(hall, "hall-closed-ru-1920")
+    look_both_ways(hall, "hall-closed", projector)
 
     # --- results, the participant's documents, and a diploma's verification page -------------------
-    visitor = browser.new_context(viewport=DESKTOP, locale="ru-RU").new_page()
     wait_for(
         lambda: organiser.submissions.get(f"/contests/{contest_id}").json()["status"] == "results",
         60,
@@ -330,7 +336,15 @@ def run_the_jury(stack: Stack, browser: Any, organiser: Organiser, contest_id: s
     assert diploma is not None
     visitor.goto(f"{web}/verify/NOT-A-CODE")
     assert "Документ не найден" in visitor.inner_text("main")
-    look(visitor, "verify-not-found-ru-desktop")
+    look_both_ways(visitor, "verify-not-found")
+    visitor.goto(f"{web}/verify")
+    look_both_ways(visitor, "verify-form")
+    assert visitor.goto(f"{web}/entries/{uuid.uuid4()}").status == 404
+    look_both_ways(visitor, "not-found")
+    visitor.goto(f"{web}/")
+    look_both_ways(visitor, "home")
+    visitor.goto(f"{web}/jury/sign-in")
+    look_both_ways(visitor, "jury-sign-in")
 
 
 def winner_verification_url(documents: Path) -> str | None:
