@@ -77,8 +77,12 @@ def up(data_dir: DataDir = Path("data"), redis_url: RedisUrl = None, port: WebPo
 
 
 def run_until_stopped(stack: Stack) -> None:
-    """Wait for Ctrl-C or SIGTERM, or for a process to stop by itself; the caller stops the rest."""
+    """Wait for Ctrl-C or SIGTERM, or for a process to stop by itself; the caller stops the rest.
+
+    Both handlers are set here: a launcher started in the background of a script inherits SIGINT
+    ignored (shells do that to background jobs), and Python then leaves it ignored."""
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         while not (crashed := stack.group.exited()):  # type: ignore[union-attr]
             time.sleep(0.5)

@@ -34,6 +34,8 @@ def test_up_starts_every_process_prefixes_their_lines_and_ctrl_c_leaves_no_orpha
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
+        # as a shell starts a script's background job: SIGINT ignored, which Python keeps unless told
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     assert launcher.stdout is not None
     urls: dict[str, str] = {}
