@@ -62,7 +62,7 @@ migrations: install
 # untranslated string, or on a catalog behind the templates.
 WEB_LOCALE := services/web/web/locale
 messages: install
-	cd services/web && ../../$(VENV)/bin/pybabel extract --no-location --sort-output -F babel.cfg -k lazy -o web/locale/messages.pot web
+	cd services/web && ../../$(VENV)/bin/pybabel extract --no-location --sort-output -F babel.cfg -o web/locale/messages.pot web
 	for lang in ru en; do \
 	  if [ -f $(WEB_LOCALE)/$$lang/LC_MESSAGES/messages.po ]; then \
 	    $(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete -i $(WEB_LOCALE)/messages.pot -d $(WEB_LOCALE) -l $$lang; \

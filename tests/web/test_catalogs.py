@@ -18,7 +18,7 @@ WEB = Path(web.__file__).parent
 LOCALE = WEB / "locale"
 METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
 
 
 def catalog(language: str):  # type: ignore[no-untyped-def]

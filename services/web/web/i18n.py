@@ -48,8 +48,3 @@ def language_of(request: Request) -> str:
         if code in LANGUAGES:
             return code
     return DEFAULT_LANGUAGE
-
-
-def lazy(message: str) -> str:
-    """Marks a module-level string for extraction; translate it with `_()` where it is shown."""
-    return message

@@ -16,10 +16,6 @@ from starlette.requests import Request
 CSRF_FIELD = "csrf_token"
 
 
-def session(request: Request) -> dict[str, Any]:
-    return request.session
-
-
 def csrf_token(request: Request) -> str:
     """The visitor's CSRF token, made on first use; every form carries it in a hidden field."""
     token = request.session.get("csrf")

@@ -84,7 +84,7 @@ async def submission_form(request: Request, contest_id: uuid.UUID, services: Ser
     )
 
 
-async def apply_form_action(form: EntryForm, action: str) -> bool:
+def apply_form_action(form: EntryForm, action: str) -> bool:
     """The buttons that change the form itself rather than send it: add or remove an author, drop a
     file. True when the form is to be shown again."""
     if action == "add_author" and len(form.authors) < MAX_AUTHORS:
@@ -134,7 +134,7 @@ async def submit(request: Request, contest_id: uuid.UUID, services: ServicesDep)
     idempotency_key = str(raw.get("idempotency_key") or uuid.uuid4())
     action = f"/contests/{contest_id}/submit"
     errors = await upload_files(services, contest, raw, form)
-    if await apply_form_action(form, str(raw.get("action") or "send")) or errors:
+    if apply_form_action(form, str(raw.get("action") or "send")) or errors:
         return form_page(
             request,
             contest,
@@ -347,7 +347,7 @@ async def edit(request: Request, entry_id: uuid.UUID, services: ServicesDep) -> 
     form = EntryForm.from_form(raw)
     action = f"/entries/{entry_id}/edit"
     errors = await upload_files(services, contest, raw, form)
-    if await apply_form_action(form, str(raw.get("action") or "send")) or errors:
+    if apply_form_action(form, str(raw.get("action") or "send")) or errors:
         return form_page(
             request, contest, form, errors, action=action, editing=True, status_code=422 if errors else 200
         )

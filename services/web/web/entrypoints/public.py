@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ..adapters.api import ApiProblem
 from ..i18n import LANGUAGE_COOKIE, LANGUAGES, _, current_language, ngettext
 from .dependencies import ServicesDep
-from .errors import not_found
 from .rendering import render
 
 router = APIRouter()
@@ -200,7 +199,3 @@ async def verify_form(request: Request, code: str = "") -> Response:
     if code.strip():
         return RedirectResponse(f"/verify/{code.strip()}", status_code=303)
     return render(request, "public/verify_form.html", title=_("Check a diploma or letter"))
-
-
-def unknown(request: Request) -> Response:
-    return not_found(request)
