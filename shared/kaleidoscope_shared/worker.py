@@ -10,10 +10,14 @@ from typing import Any
 from prometheus_client import start_http_server
 
 from .bus.consumer import ConsumerSettings, Handler, StreamConsumer
+from .bus.nudge import nudge_channel
 from .bus.relay import OutboxRelay, RelaySettings
 from .bus.stopping import sleep_or_stop
 from .contracts import Event
+from .db import is_database_unavailable
+from .observability import tracing
 from .observability.logging import get_logger
+from .observability.metrics import DEPENDENCY_UNAVAILABLE
 from .runtime import ServiceRuntime
 
 log = get_logger(__name__)
@@ -33,14 +37,25 @@ def every(interval_s: float, tick: Callable[[], Awaitable[object]], *, name: str
         while not stop.is_set():
             try:
                 await tick()
-            except Exception:
-                log.exception(f"{name}.failed")
+            except Exception as error:
+                if is_database_unavailable(error):
+                    log.warning(f"{name}.database_unavailable", error=str(error)[:500])
+                    DEPENDENCY_UNAVAILABLE.labels("database", name).inc()
+                else:
+                    log.exception(f"{name}.failed")
             await sleep_or_stop(stop, interval_s)
 
     return loop
 
 
-def build_consumer(runtime: ServiceRuntime, handlers: dict[type[Event], Handler]) -> StreamConsumer:
+def build_consumer(
+    runtime: ServiceRuntime,
+    handlers: dict[type[Event], Handler],
+    *,
+    on_applied: Callable[[], None] | None = None,
+) -> StreamConsumer:
+    """The service's consumer; after each commit that applied events it calls `on_applied` (by
+    default it sets `runtime.events_applied`)."""
     s = runtime.settings
     return StreamConsumer(
         runtime.redis,
@@ -57,7 +72,11 @@ def build_consumer(runtime: ServiceRuntime, handlers: dict[type[Event], Handler]
             reclaim_idle_ms=s.reclaim_idle_ms,
             reclaim_interval_s=s.reclaim_interval_s,
             max_deliveries=s.max_deliveries,
+            max_crashes=s.max_crashes,
+            forget_consumers_after_ms=int(s.forget_consumers_after_s * 1000),
+            measure_interval_s=s.consumer_measure_interval_s,
         ),
+        on_applied=on_applied or runtime.events_applied.set,
     )
 
 
@@ -72,11 +91,26 @@ def build_relay(runtime: ServiceRuntime) -> OutboxRelay:
             name=s.consumer_name(),
             batch_size=s.relay_batch_size,
             poll_interval_s=s.relay_poll_interval_s,
+            nudge_channel=nudge_channel(s.bus_namespace, s.service_name) if s.relay_nudge else None,
             lease_s=s.relay_lease_s,
             retention_s=s.outbox_retention_s,
+            namespace=s.bus_namespace,
+            check_interval_s=s.redis_check_interval_s,
+            replay_window_s=s.redis_replay_window_s,
         ),
         producer=s.service_name,
     )
+
+
+def serve_metrics(port: int) -> bool:
+    """Serve /metrics on `port`. A port already taken is logged as an error and the worker goes on
+    without it: events keep flowing, and the failed scrape shows up as the target being down."""
+    try:
+        start_http_server(port, addr="0.0.0.0")
+    except OSError as error:
+        log.error("worker.metrics_port_unavailable", port=port, error=str(error))
+        return False
+    return True
 
 
 async def run_worker(
@@ -93,12 +127,15 @@ async def run_worker(
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     if runtime.settings.metrics_port:
-        start_http_server(runtime.settings.metrics_port, addr="0.0.0.0")
+        serve_metrics(runtime.settings.metrics_port)
     await runtime.open()
-    tasks = [asyncio.create_task(build_relay(runtime).run(stop), name="relay")]
-    tasks += [asyncio.create_task(task(stop)) for task in background or []]
-    if handlers:
-        tasks.append(asyncio.create_task(build_consumer(runtime, handlers).run(stop), name="consumer"))
+    # The loops poll: with tracing on, what they call is not traced unless inside a span of their own
+    # (publishing, applying an event, sending a message), so idle polling makes no traces.
+    with tracing.quiet():
+        tasks = [asyncio.create_task(build_relay(runtime).run(stop), name="relay")]
+        tasks += [asyncio.create_task(task(stop)) for task in background or []]
+        if handlers:
+            tasks.append(asyncio.create_task(build_consumer(runtime, handlers).run(stop), name="consumer"))
     log.info(
         "worker.started", consumer=runtime.settings.consumer_name(), events=[e.event_type for e in handlers]
     )

@@ -24,6 +24,7 @@ from kaleidoscope_shared.observability.logging import configure_logging, get_log
 from kaleidoscope_shared.runtime import ServiceRuntime
 from kaleidoscope_shared.worker import build_consumer, build_relay
 
+from ..polling import eventually
 from .probe import POISON, applications, entry, probe_handlers, probe_runtime
 
 FAST = {"reclaim_idle_ms": 200, "reclaim_interval_s": 0.1, "max_deliveries": 3, "consumer_block_ms": 100}
@@ -256,11 +257,11 @@ async def test_a_group_that_vanishes_is_recreated_and_nothing_is_skipped(probe: 
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
     try:
-        await _wait_for(lambda: _count_is(probe, 1))
+        await eventually(lambda: _count_is(probe, 1), 15, what="the first entry applied")
         await redis.delete(stream)  # as if Redis came back empty
         await probe.stage(["second", "third"])
         await probe.relay_all()
-        await _wait_for(lambda: _count_is(probe, 3))
+        await eventually(lambda: _count_is(probe, 3), 15, what="every entry applied")
     finally:
         stop.set()
         await task
@@ -268,13 +269,6 @@ async def test_a_group_that_vanishes_is_recreated_and_nothing_is_skipped(probe: 
 
 async def _count_is(probe: Probe, expected: int) -> bool:
     return sum((await applications(probe.runtime, probe.applied)).values()) == expected
-
-
-async def _wait_for(condition: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.05)
 
 
 async def test_relays_racing_on_one_outbox_publish_every_row_once(probe: Probe, redis: Redis) -> None:
@@ -305,8 +299,7 @@ async def test_handlers_log_json_with_the_event_and_correlation_ids_and_metrics_
         await original(ctx, event)
 
     consumer._handlers[EntrySubmitted] = logging_handler
-    stream = EntrySubmitted.stream(probe.runtime.settings.bus_namespace)
-    labels = {"group": "probe", "stream": stream, "outcome": "applied"}
+    labels = {"group": "probe", "type": EntrySubmitted.event_type, "outcome": "applied"}
     before = REGISTRY.get_sample_value("kaleidoscope_events_consumed_total", labels) or 0
     [staged] = await probe.stage(["logged"])
     await probe.relay_all()

@@ -11,6 +11,9 @@ from sqlalchemy.exc import IntegrityError
 
 from kaleidoscope_shared.db import create_engine
 
+# A real SQLite database on disk, without the `database_url` fixture.
+pytestmark = pytest.mark.integration
+
 METADATA = MetaData()
 ITEMS = Table("items", METADATA, Column("id", Integer, primary_key=True), Column("name", String, unique=True))
 

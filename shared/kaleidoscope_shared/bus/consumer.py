@@ -2,11 +2,21 @@
 
 Per batch read with XREADGROUP, the handlers' effects and one inbox row per event are committed in one
 transaction, and only then are the messages acknowledged. A duplicate (an event_id already in the
-inbox) is acknowledged and skipped. A message whose handler fails stays pending; the reclaim loop of
-any live replica takes idle pending messages over (XAUTOCLAIM) and tries again, and after
-`max_deliveries` tries moves the message, with its last error, to the group's dead-letter stream.
-A malformed or unknown event goes to dead letters at once. When Redis comes back empty, the groups
-are created again; when it is down, the loops wait and retry.
+inbox) is acknowledged and skipped. A message whose handler fails stays pending, its failure counted
+and its error kept; the reclaim loop of any live replica takes idle pending messages over (XAUTOCLAIM)
+and tries again. After `max_deliveries` handler failures the message moves, with its last error, to
+the group's dead-letter stream; a message delivered `max_crashes` times with no outcome recorded (the
+consumer died each time) goes there too, so a message that kills the process cannot loop forever,
+while a few external kills never dead-letter a healthy event. A malformed or unknown event goes to
+dead letters at once.
+
+What is not the event's fault is never counted against it: while the service's database does not
+answer, the consumer holds its batch, waits for the database (reading nothing new, reclaiming
+nothing) and then applies the same batch again. Messages being worked on have their idle time
+refreshed (XCLAIM JUSTID), so a slow batch is never reclaimed by another replica, nor by the consumer
+itself. Consumers gone for longer than `forget_consumers_after_ms` with nothing pending are removed
+from the group. When Redis comes back empty, the groups are created again; when it is down, the loops
+wait and retry.
 """
 
 from __future__ import annotations
@@ -23,13 +33,24 @@ import structlog
 from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..contracts import Envelope, Event, UnknownEvent, parse_payload
-from ..db import SessionFactory
+from ..db import SessionFactory, is_database_unavailable
+from ..observability import tracing
 from ..observability.logging import get_logger
-from ..observability.metrics import DEAD_LETTERS, EVENTS_CONSUMED, HANDLER_LATENCY, PENDING
+from ..observability.metrics import (
+    CONSUMER_LAG,
+    DEAD_LETTER_REASONS,
+    DEAD_LETTERS,
+    DEPENDENCY_UNAVAILABLE,
+    EVENTS_CONSUMED,
+    EVENTS_RETRIED,
+    HANDLER_LATENCY,
+    PENDING,
+    event_type_of,
+)
 from .outbox import Outbox
 from .stopping import sleep_or_stop
 from .tables import BusTables
@@ -59,7 +80,7 @@ class RetryLater(Exception):
     """Raised by a handler that cannot apply an event yet (e.g. it refers to something not yet seen).
 
     The message stays pending, is tried again after the reclaim idle time, and goes to dead letters
-    with this reason after `max_deliveries` tries.
+    with this reason after `max_deliveries` tries (it counts as a handler failure).
     """
 
 
@@ -73,6 +94,14 @@ class ConsumerSettings:
     reclaim_idle_ms: int = 15_000
     reclaim_interval_s: float = 2.0
     max_deliveries: int = 5
+    """Handler failures (errors of the handler itself, recorded) before a message is dead-lettered."""
+    max_crashes: int = 30
+    """Deliveries that ended with no outcome recorded (the consumer was killed or died) before a
+    message is dead-lettered: larger, so that external kills never dead-letter a healthy event."""
+    forget_consumers_after_ms: int = 3_600_000
+    """A consumer of the group idle this long with nothing pending is removed from the group."""
+    measure_interval_s: float = 5.0
+    """How often the reclaim loop sets the pending and lag gauges (0: on every round)."""
 
 
 @dataclass
@@ -100,7 +129,11 @@ class StreamConsumer:
         outbox: Outbox,
         handlers: dict[type[Event], Handler],
         settings: ConsumerSettings,
+        *,
+        on_applied: Callable[[], None] | None = None,
     ) -> None:
+        """`on_applied` is called after each commit that applied new events (to wake a loop that
+        sends what the handlers recorded, say)."""
         self._redis = redis
         self._sessions = sessions
         self._inbox = tables.inbox
@@ -109,8 +142,19 @@ class StreamConsumer:
         self.settings = settings
         self.streams = [event.stream(settings.namespace) for event in handlers]
         self._handler_by_stream = {event.stream(settings.namespace): event for event in handlers}
+        self._type_of = {stream: event.event_type for stream, event in self._handler_by_stream.items()}
+        for kind in self._type_of.values():  # every series at 0 from the start: alerts see the first
+            for reason in DEAD_LETTER_REASONS:
+                DEAD_LETTERS.labels(settings.group, kind, reason)
         self.dead_letters = dead_letter_stream(settings.namespace, settings.group)
         self._errors_key = f"{settings.namespace}.errors.{settings.group}"
+        self._failures_key = f"{settings.namespace}.failures.{settings.group}"
+        self._stop = asyncio.Event()  # set by `run`'s caller; never set when batches are handed in
+        self._in_flight: dict[str, set[bytes]] = {}
+        self._database_down = False
+        self._last_forget = 0.0
+        self._last_measure = -1e9
+        self._on_applied = on_applied
 
     # --- groups and the main loop ------------------------------------------------------------------
 
@@ -124,15 +168,25 @@ class StreamConsumer:
                     raise
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Consume until `stop` is set. Redis outages and vanished groups are recovered, never fatal."""
-        reclaimer = asyncio.create_task(self._reclaim_loop(stop))
+        """Consume until `stop` is set. Redis and database outages and vanished groups are recovered,
+        never fatal. With tracing on, reading and reclaiming are not traced: only applied events are."""
+        with tracing.quiet():
+            await self._run(stop)
+
+    async def _run(self, stop: asyncio.Event) -> None:
+        self._stop = stop
+        helpers = [
+            asyncio.create_task(self._reclaim_loop(stop)),
+            asyncio.create_task(self._heartbeat_loop(stop)),
+        ]
         try:
             await self._until_ok(self.ensure_groups, stop)
             while not stop.is_set():
                 await self._guarded(self._read_and_handle, stop)
         finally:
-            reclaimer.cancel()
-            await asyncio.gather(reclaimer, return_exceptions=True)
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
 
     async def _read_and_handle(self) -> None:
         response: Any = await self._redis.xreadgroup(
@@ -162,12 +216,16 @@ class StreamConsumer:
             else:
                 log.exception("consumer.redis_error")
                 await sleep_or_stop(stop, 0.5)
-        except (RedisError, OSError) as error:
+        except RedisError as error:
             log.warning("consumer.redis_unavailable", error=str(error))
+            DEPENDENCY_UNAVAILABLE.labels("redis", "consumer").inc()
             await sleep_or_stop(stop, 0.25)
-        except Exception:
-            log.exception("consumer.step_failed")
-            await sleep_or_stop(stop, 0.5)
+        except Exception as error:
+            if await self._is_outage(error):
+                await self._wait_for_database(error)
+            else:
+                log.exception("consumer.step_failed")
+                await sleep_or_stop(stop, 0.5)
         return False
 
     async def _until_ok(self, step: Callable[[], Awaitable[None]], stop: asyncio.Event) -> None:
@@ -176,7 +234,7 @@ class StreamConsumer:
             try:
                 await step()
                 return
-            except (RedisError, OSError) as error:
+            except RedisError as error:
                 log.warning("consumer.waiting_for_redis", error=str(error))
                 await sleep_or_stop(stop, delay)
                 delay = min(delay * 2, 2.0)
@@ -192,14 +250,34 @@ class StreamConsumer:
         good = [d for d in deliveries if d.problem is None]
         if not good:
             return
-        started = time.perf_counter()
+        self._track(good)
         try:
-            await self._apply(good)
-        except Exception:
-            for delivery in good:  # find the failing one(s); the others still apply
-                await self._apply_alone(delivery)
-        HANDLER_LATENCY.labels(self.settings.group).observe(time.perf_counter() - started)
-        await self._acknowledge([d for d in good if d.outcome in ("applied", "duplicate")])
+            started = time.perf_counter()
+            while True:
+                try:
+                    await self._apply(good)
+                    break
+                except Exception as error:
+                    if await self._is_outage(error):
+                        if await self._wait_for_database(error):
+                            continue  # the same batch, again: nothing was counted against it
+                        return  # stopping: the batch stays pending for a replica to reclaim
+                    for delivery in good:  # find the failing one(s); the others still apply
+                        if not await self._apply_alone(delivery):
+                            return
+                    break
+            HANDLER_LATENCY.labels(self.settings.group).observe(time.perf_counter() - started)
+            await self._acknowledge([d for d in good if d.outcome in ("applied", "duplicate")])
+        finally:
+            self._untrack(good)
+
+    def _track(self, deliveries: list[Delivery]) -> None:
+        for delivery in deliveries:
+            self._in_flight.setdefault(delivery.stream, set()).add(delivery.message_id)
+
+    def _untrack(self, deliveries: list[Delivery]) -> None:
+        for delivery in deliveries:
+            self._in_flight.get(delivery.stream, set()).discard(delivery.message_id)
 
     def _decode(self, stream: str, message_id: bytes, fields: dict[bytes, bytes] | None) -> Delivery:
         raw = (fields or {}).get(b"envelope", b"")
@@ -219,6 +297,8 @@ class StreamConsumer:
 
     async def _apply(self, deliveries: list[Delivery]) -> None:
         group = self.settings.group
+        for delivery in deliveries:
+            delivery.outcome = ""
         async with self._sessions() as session, session.begin():
             ids = [str(d.envelope.event_id) for d in deliveries if d.envelope]
             seen = set(
@@ -257,34 +337,56 @@ class StreamConsumer:
         for delivery in fresh:
             delivery.outcome = "applied"
         self._count(deliveries)
+        if fresh and self._on_applied is not None:
+            self._on_applied()
 
-    async def _apply_alone(self, delivery: Delivery) -> None:
-        delivery.outcome = ""
+    async def _apply_alone(self, delivery: Delivery) -> bool:
+        """Apply one delivery, recording its handler's failure. False when stopping during a wait
+        for the database (the delivery then stays pending, uncounted)."""
+        while True:
+            try:
+                await self._apply([delivery])
+                return True
+            except Exception as error:
+                if await self._is_outage(error):
+                    if await self._wait_for_database(error):
+                        continue
+                    return False
+                failure = error
+                break
         try:
-            await self._apply([delivery])
+            applied_elsewhere = await self._already_applied(delivery)
         except Exception as error:
-            if await self._already_applied(delivery):  # another replica won the race
-                delivery.outcome = "duplicate"
-                self._count([delivery])
-                return
-            delivery.outcome = "failed"
+            if not await self._is_outage(error):
+                raise
+            return await self._wait_for_database(error) and await self._apply_alone(delivery)
+        if applied_elsewhere:  # another replica won the race
+            delivery.outcome = "duplicate"
             self._count([delivery])
-            log.warning(
-                "consumer.handler_failed",
-                event_id=str(delivery.envelope.event_id) if delivery.envelope else None,
-                stream=delivery.stream,
-                error=repr(error),
-            )
-            await self._remember_error(delivery, repr(error))
+            return True
+        delivery.outcome = "failed"
+        self._count([delivery])
+        log.warning(
+            "consumer.handler_failed",
+            event_id=str(delivery.envelope.event_id) if delivery.envelope else None,
+            stream=delivery.stream,
+            error=repr(failure),
+        )
+        await self._remember_error(delivery, repr(failure))
+        return True
 
     async def _call_handler(self, session: AsyncSession, delivery: Delivery) -> None:
         assert delivery.envelope is not None and delivery.event is not None
         handler = self._handlers[type(delivery.event)]
-        with structlog.contextvars.bound_contextvars(
-            event_id=str(delivery.envelope.event_id),
-            correlation_id=str(delivery.envelope.correlation_id),
+        with (
+            structlog.contextvars.bound_contextvars(
+                event_id=str(delivery.envelope.event_id),
+                correlation_id=str(delivery.envelope.correlation_id),
+            ),
+            tracing.consume_span(delivery.envelope, delivery.stream, self.settings.group) as span,
         ):
             await handler(EventContext(session, delivery.envelope, self._outbox), delivery.event)
+            tracing.remember_event(self.settings.group, delivery.envelope.event_id, span)
 
     async def _already_applied(self, delivery: Delivery) -> bool:
         if delivery.envelope is None:
@@ -301,7 +403,9 @@ class StreamConsumer:
     def _count(self, deliveries: list[Delivery]) -> None:
         for delivery in deliveries:
             if delivery.outcome:
-                EVENTS_CONSUMED.labels(self.settings.group, delivery.stream, delivery.outcome).inc()
+                EVENTS_CONSUMED.labels(
+                    self.settings.group, self._type(delivery.stream), delivery.outcome
+                ).inc()
 
     async def _acknowledge(self, deliveries: list[Delivery]) -> None:
         if not deliveries:
@@ -315,26 +419,138 @@ class StreamConsumer:
             await pipe.execute()
 
     async def _remember_error(self, delivery: Delivery, error: str) -> None:
-        with contextlib.suppress(RedisError):  # if lost, the dead letter says the error is unknown
-            await self._redis.hset(self._errors_key, _error_field(delivery), error[:4000])
+        """Count a handler failure against the message and keep its error for the dead letter."""
+        field = _error_field(delivery)
+        with contextlib.suppress(RedisError):  # if lost, the delivery counts as a crash instead
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hset(self._errors_key, field, error[:4000])
+                pipe.hincrby(self._failures_key, field, 1)
+                await pipe.execute()
+
+    # --- outages and in-flight messages ------------------------------------------------------------
+
+    async def _is_outage(self, error: BaseException) -> bool:
+        """Whether `error` is the database's unavailability, not the handler's failure. A bare OSError
+        (no database driver in its causes) could be a handler's own (a full disk, say): it counts as
+        an outage only if the database does not answer now."""
+        if not is_database_unavailable(error):
+            return False
+        if _from_database_driver(error):
+            return True
+        return not await self._database_answers()
+
+    async def _wait_for_database(self, error: BaseException) -> bool:
+        """Hold everything until the database answers again. False if stopped first."""
+        if not self._database_down:
+            self._database_down = True
+            DEPENDENCY_UNAVAILABLE.labels("database", "consumer").inc()
+            log.warning("consumer.database_unavailable", group=self.settings.group, error=str(error)[:500])
+        delay = 0.25
+        while not self._stop.is_set():
+            await sleep_or_stop(self._stop, delay)
+            if await self._database_answers():
+                if self._database_down:
+                    self._database_down = False
+                    log.info("consumer.database_back", group=self.settings.group)
+                return True
+            delay = min(delay * 2, 5.0)
+        return False
+
+    async def _database_answers(self) -> bool:
+        try:
+            async with self._sessions() as session:
+                await session.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    async def _heartbeat_loop(self, stop: asyncio.Event) -> None:
+        """Keep the idle time of messages being worked on low, so no consumer reclaims them."""
+        interval = max(self.settings.reclaim_idle_ms / 3000, 0.05)
+        while not stop.is_set():
+            await sleep_or_stop(stop, interval)
+            with contextlib.suppress(RedisError):
+                await self.refresh_in_flight()
+
+    async def refresh_in_flight(self) -> None:
+        for stream, message_ids in list(self._in_flight.items()):
+            if message_ids:
+                await self._redis.xclaim(
+                    stream,
+                    self.settings.group,
+                    self.settings.consumer,
+                    min_idle_time=0,
+                    message_ids=list(message_ids),
+                    justid=True,  # resets the idle time without counting a delivery
+                )
 
     # --- reclaim and dead letters ------------------------------------------------------------------
 
     async def _reclaim_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             await sleep_or_stop(stop, self.settings.reclaim_interval_s)
-            if not stop.is_set():
+            if not stop.is_set() and not self._database_down:  # reclaiming now would only count
                 await self._guarded(self.reclaim_once, stop)
 
     async def reclaim_once(self) -> int:
-        """Dead-letter exhausted messages, then take over and apply idle ones. Returns how many."""
+        """Dead-letter exhausted messages, then take over and apply idle ones. Returns how many.
+
+        One round trip finds the streams holding messages idle past the reclaim time; only those are
+        looked at further, so a quiet group costs one pipelined request per round."""
         handled = 0
-        for stream in self.streams:
+        for stream in await self._streams_with_idle_messages():
             await self._dead_letter_exhausted(stream)
             handled += await self._claim_idle(stream)
-            summary = await self._redis.xpending(stream, self.settings.group)
-            PENDING.labels(self.settings.group, stream).set(summary["pending"])
+        if time.monotonic() - self._last_measure >= self.settings.measure_interval_s:
+            await self.measure()
+            self._last_measure = time.monotonic()
+        if time.monotonic() - self._last_forget > min(60.0, self.settings.forget_consumers_after_ms / 1000):
+            for stream in self.streams:
+                await self.forget_gone_consumers(stream)
+            self._last_forget = time.monotonic()
         return handled
+
+    async def _streams_with_idle_messages(self) -> list[str]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for stream in self.streams:
+                pipe.xpending_range(
+                    stream, self.settings.group, min="-", max="+", count=1, idle=self.settings.reclaim_idle_ms
+                )
+            idle: list[Any] = await pipe.execute()
+        return [stream for stream, entries in zip(self.streams, idle, strict=True) if entries]
+
+    async def measure(self) -> None:
+        """Set the group's pending and lag gauges for every stream it reads (one round trip)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for stream in self.streams:
+                pipe.xpending(stream, self.settings.group)
+                pipe.xinfo_groups(stream)
+            replies: list[Any] = await pipe.execute()
+        for index, stream in enumerate(self.streams):
+            summary, groups = replies[2 * index], replies[2 * index + 1]
+            PENDING.labels(self.settings.group, self._type(stream)).set(summary["pending"])
+            for group in groups:
+                if _text(group["name"]) == self.settings.group and group.get("lag") is not None:
+                    CONSUMER_LAG.labels(self.settings.group, self._type(stream)).set(int(group["lag"]))
+
+    def _type(self, stream: str) -> str:
+        return self._type_of.get(stream) or event_type_of(stream, self.settings.namespace)
+
+    async def forget_gone_consumers(self, stream: str) -> list[str]:
+        """Remove consumers idle longer than `forget_consumers_after_ms` that hold nothing pending."""
+        consumers: Any = await self._redis.xinfo_consumers(stream, self.settings.group)
+        gone = [
+            c["name"]
+            for c in consumers
+            if int(c["pending"]) == 0
+            and int(c["idle"]) > self.settings.forget_consumers_after_ms
+            and _text(c["name"]) != self.settings.consumer
+        ]
+        for name in gone:
+            await self._redis.xgroup_delconsumer(stream, self.settings.group, name)
+        if gone:
+            log.info("consumer.forgot_consumers", stream=stream, consumers=[_text(n) for n in gone])
+        return [_text(n) for n in gone]
 
     async def _dead_letter_exhausted(self, stream: str) -> None:
         pending: Any = await self._redis.xpending_range(
@@ -345,8 +561,22 @@ class StreamConsumer:
             count=self.settings.batch_size,
             idle=self.settings.reclaim_idle_ms,
         )
-        exhausted = [p for p in pending if p["times_delivered"] >= self.settings.max_deliveries]
-        for entry in exhausted:
+        least = min(self.settings.max_deliveries, self.settings.max_crashes)
+        candidates = [p for p in pending if p["times_delivered"] >= least]
+        if not candidates:
+            return
+        counted: list[Any] = await self._redis.hmget(
+            self._failures_key, [f"{stream}|{_text(p['message_id'])}" for p in candidates]
+        )
+        for entry, failed_text in zip(candidates, counted, strict=True):
+            failed = int(failed_text or 0)
+            crashed = entry["times_delivered"] - failed
+            if failed >= self.settings.max_deliveries:
+                reason = "max-deliveries"
+            elif crashed >= self.settings.max_crashes:
+                reason = "max-crashes"
+            else:
+                continue
             claimed: Any = await self._redis.xclaim(
                 stream,
                 self.settings.group,
@@ -357,12 +587,17 @@ class StreamConsumer:
             for message_id, fields in claimed:  # empty if another replica took it first
                 delivery = Delivery(stream, message_id, (fields or {}).get(b"envelope", b""))
                 error: Any = await self._redis.hget(self._errors_key, _error_field(delivery))
-                await self._dead_letter(
-                    delivery,
-                    "max-deliveries",
-                    error.decode() if error else "unknown error (the consumer may have died)",
-                    deliveries=entry["times_delivered"],
-                )
+                if reason == "max-crashes":
+                    explained = (
+                        f"delivered {entry['times_delivered']} times, {crashed} of them ending with no "
+                        f"outcome (the consumer died or was killed while applying it); "
+                        f"{failed} handler failures recorded"
+                    )
+                    if error:
+                        explained += f"; last handler error: {error.decode()}"
+                else:
+                    explained = error.decode() if error else "unknown error"
+                await self._dead_letter(delivery, reason, explained, deliveries=entry["times_delivered"])
 
     async def _claim_idle(self, stream: str) -> int:
         reply: Any = await self._redis.xautoclaim(
@@ -380,6 +615,7 @@ class StreamConsumer:
             await self._redis.xack(stream, self.settings.group, *gone)
         if live:
             log.info("consumer.reclaimed", stream=stream, count=len(live))
+            EVENTS_RETRIED.labels(self.settings.group, self._type(stream)).inc(len(live))
             await self.handle_messages(live)
         return len(live)
 
@@ -398,9 +634,10 @@ class StreamConsumer:
             pipe.xadd(self.dead_letters, record)  # type: ignore[arg-type]
             pipe.xack(delivery.stream, self.settings.group, delivery.message_id)
             pipe.hdel(self._errors_key, _error_field(delivery))
+            pipe.hdel(self._failures_key, _error_field(delivery))
             await pipe.execute()
-        DEAD_LETTERS.labels(self.settings.group, delivery.stream, reason).inc()
-        EVENTS_CONSUMED.labels(self.settings.group, delivery.stream, "dead_lettered").inc()
+        DEAD_LETTERS.labels(self.settings.group, self._type(delivery.stream), reason).inc()
+        EVENTS_CONSUMED.labels(self.settings.group, self._type(delivery.stream), "dead_lettered").inc()
         log.error(
             "consumer.dead_lettered",
             stream=delivery.stream,
@@ -413,3 +650,19 @@ class StreamConsumer:
 
 def _error_field(delivery: Delivery) -> str:
     return f"{delivery.stream}|{delivery.message_id.decode()}"
+
+
+def _from_database_driver(error: BaseException) -> bool:
+    current: BaseException | None = error
+    for _ in range(10):
+        if current is None:
+            return False
+        module = type(current).__module__
+        if module.startswith(("sqlalchemy", "asyncpg", "sqlite3", "aiosqlite")):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

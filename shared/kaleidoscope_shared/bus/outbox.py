@@ -10,6 +10,8 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..contracts import DEFAULT_NAMESPACE, Envelope, Event
+from ..observability import tracing
+from .nudge import OutboxNudge
 from .tables import OUTBOX_PENDING, BusTables
 
 
@@ -22,12 +24,21 @@ def _current_correlation_id() -> uuid.UUID | None:
 
 
 class Outbox:
-    """Adds events to a service's outbox table; the relay publishes them after commit."""
+    """Adds events to a service's outbox table; the relay publishes them after commit. With a `nudge`,
+    the transaction that wrote them wakes the relays once it commits (`nudge.py`)."""
 
-    def __init__(self, tables: BusTables, producer: str, namespace: str = DEFAULT_NAMESPACE) -> None:
+    def __init__(
+        self,
+        tables: BusTables,
+        producer: str,
+        namespace: str = DEFAULT_NAMESPACE,
+        *,
+        nudge: OutboxNudge | None = None,
+    ) -> None:
         self._insert = tables.outbox.insert()  # built once: its cache key is then computed once
         self.producer = producer
         self.namespace = namespace
+        self.nudge = nudge
 
     async def add(
         self,
@@ -41,7 +52,8 @@ class Outbox:
         """Stage `event` for publishing; it becomes visible to the relay when `session` commits.
 
         Without an explicit correlation id or cause, the request's correlation id (bound by the HTTP
-        middleware) is used, so that one request's events can be followed across services.
+        middleware) is used, so that one request's events can be followed across services. With
+        tracing on, the envelope carries the current span's `traceparent`.
         """
         [envelope] = await self.add_all(
             session, [event], contest_id=contest_id, correlation_id=correlation_id, causation=causation
@@ -60,6 +72,7 @@ class Outbox:
         """Stage several events, in order, with one INSERT (see `add`)."""
         if correlation_id is None and causation is None:
             correlation_id = _current_correlation_id()
+        traceparent = tracing.current_traceparent()
         envelopes = [
             Envelope.wrap(
                 event,
@@ -67,6 +80,7 @@ class Outbox:
                 contest_id=contest_id,
                 correlation_id=correlation_id,
                 causation=causation,
+                traceparent=traceparent,
             )
             for event in events
         ]
@@ -92,3 +106,5 @@ class Outbox:
                 for envelope in envelopes
             ],
         )
+        if self.nudge is not None:
+            self.nudge.after_commit_of(session)

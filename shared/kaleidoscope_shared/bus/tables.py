@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -16,6 +15,8 @@ from sqlalchemy import (
     Table,
     Text,
 )
+
+from ..db import UtcDateTime
 
 OUTBOX_PENDING = "pending"
 OUTBOX_IN_PROGRESS = "in_progress"
@@ -44,9 +45,9 @@ def bus_tables(metadata: MetaData) -> BusTables:
         Column("status", String(16), nullable=False, default=OUTBOX_PENDING),
         Column("attempts", Integer, nullable=False, default=0),
         Column("claimed_by", String(200)),
-        Column("claimed_until", DateTime(timezone=True)),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("sent_at", DateTime(timezone=True)),
+        Column("claimed_until", UtcDateTime()),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("sent_at", UtcDateTime()),
         Column("last_error", Text),
         Index("ix_outbox_status_id", "status", "id"),
     )
@@ -56,7 +57,7 @@ def bus_tables(metadata: MetaData) -> BusTables:
         Column("consumer_group", String(100), nullable=False),
         Column("event_id", String(36), nullable=False),
         Column("event_type", String(100), nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        Column("processed_at", UtcDateTime(), nullable=False),
         PrimaryKeyConstraint("consumer_group", "event_id", name="pk_inbox"),
     )
     return BusTables(outbox, inbox)

@@ -1,6 +1,8 @@
 """The AsyncAPI document of the bus, generated from the contracts (`make asyncapi` writes docs/asyncapi.json).
 
 Each stream is described with the full envelope its messages carry, the payload typed by its event.
+FastStream writes the document, and it is imported only inside `build_document`: generating the
+document is its only use, so no service imports it at runtime (tests/shared/test_runtime_imports.py).
 """
 
 from __future__ import annotations
@@ -10,15 +12,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from faststream.redis import RedisBroker
-from faststream.specification import AsyncAPI
 from pydantic import BaseModel, create_model
 
-from .envelope import Event
+from .envelope import Envelope, Event
 from .registry import ALL_EVENTS
 
 PRODUCERS: dict[str, str] = {
     "contest-announced": "submissions",
+    "contest-amended": "submissions",
     "entry-submitted": "submissions",
     "entry-updated": "submissions",
     "entry-withdrawn": "submissions",
@@ -29,6 +30,7 @@ PRODUCERS: dict[str, str] = {
     "winner-declared": "judging",
     "contest-finished": "judging",
     "juror-reminder-due": "judging",
+    "juror-link-reissued": "judging",
     "notification-delivered": "notifications",
     "notification-failed": "notifications",
 }
@@ -48,10 +50,14 @@ def envelope_model(event: type[Event]) -> type[BaseModel]:
         causation_id=(uuid.UUID | None, None),
         contest_id=(uuid.UUID | None, None),
         payload=(event, ...),
+        traceparent=(str | None, Envelope.model_fields["traceparent"]),
     )
 
 
 def build_document() -> dict[str, Any]:
+    from faststream.redis import RedisBroker
+    from faststream.specification import AsyncAPI
+
     broker = RedisBroker()
     for event in ALL_EVENTS:
         broker.publisher(

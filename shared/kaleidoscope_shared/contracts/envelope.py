@@ -1,7 +1,8 @@
 """The envelope every event travels in, and the base class of every event's payload.
 
 An event class declares its wire name and major version; the envelope carries the ids that make
-delivery idempotent (`event_id`) and traceable (`correlation_id`, `causation_id`).
+delivery idempotent (`event_id`) and traceable (`correlation_id`, `causation_id`; with tracing on, the
+W3C `traceparent` of the span that staged it).
 """
 
 from __future__ import annotations
@@ -55,6 +56,13 @@ class Envelope(BaseModel):
     causation_id: uuid.UUID | None = None
     contest_id: uuid.UUID | None = None
     payload: dict[str, Any]
+    traceparent: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="W3C trace context (`00-<trace id>-<span id>-<flags>`) of the span that staged the "
+        "event, present only when its producer traces: its consumers' spans join the same trace. Never "
+        "validated beyond being a string: a malformed one only starts a new trace.",
+    )
 
     @classmethod
     def wrap(
@@ -65,6 +73,7 @@ class Envelope(BaseModel):
         contest_id: uuid.UUID | None = None,
         correlation_id: uuid.UUID | None = None,
         causation: Envelope | None = None,
+        traceparent: str | None = None,
     ) -> Self:
         """Wrap a payload. An event caused by another inherits its correlation id."""
         event_id = uuid.uuid4()
@@ -79,6 +88,7 @@ class Envelope(BaseModel):
             causation_id=causation.event_id if causation else None,
             contest_id=contest_id,
             payload=event.model_dump(mode="json"),
+            traceparent=traceparent,
         )
 
     def stream(self, namespace: str = DEFAULT_NAMESPACE) -> str:

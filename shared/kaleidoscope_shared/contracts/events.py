@@ -31,6 +31,10 @@ class Nomination(Part):
     code: str
     title: str
     description: str = ""
+    title_en: str = ""
+    """The title in English; empty: English readers get `title`."""
+    description_en: str = ""
+    """The description in English; empty: English readers get `description`."""
 
 
 TerritoryKind = Literal["city_district", "municipal_district"]
@@ -47,8 +51,16 @@ class Organiser(Part):
     email: Email | None = None
 
 
+class Signatory(Part):
+    """Someone who signs the contest's diplomas and letters: their name and position, as printed."""
+
+    name: str
+    position: str = ""
+
+
 class ContestAnnounced(Event):
-    """A contest was published: its nominations, territories and submission window."""
+    """A contest was published: its nominations, territories and submission window; `full_title` and
+    `signatories` are what its documents print (empty: the title, and no signature lines)."""
 
     event_type = "contest-announced"
 
@@ -62,6 +74,41 @@ class ContestAnnounced(Event):
     submissions_open_at: datetime
     submissions_close_at: datetime
     conflict_rules: list[Literal["same_library", "same_territory"]] = ["same_library"]
+    full_title: str = ""
+    signatories: list[Signatory] = []
+    time_zone: str = ""
+    """The contest's IANA time zone (`Asia/Novokuznetsk`), in which its window is shown; empty from a
+    producer older than this field."""
+
+
+class ContestAmended(Event):
+    """A published contest was changed by its organisers: the whole contest as it now stands (the same
+    fields as ContestAnnounced), its `revision` (1 is the announcement, each amendment adds one: a
+    consumer keeps the highest it has seen), and which fields changed. A moved deadline names
+    `submissions_close_at` in `changed` and the deadline it replaces in `previous_submissions_close_at`;
+    notifications tells the contest's participants."""
+
+    event_type = "contest-amended"
+
+    contest_id: uuid.UUID
+    revision: int
+    amended_at: datetime
+    changed: list[str]
+    previous_submissions_close_at: datetime | None = None
+    reason: str = ""
+    title: str
+    description: str = ""
+    organisers: list[Organiser] = []
+    contact: str = ""
+    nominations: list[Nomination]
+    territories: list[Territory]
+    submissions_open_at: datetime
+    submissions_close_at: datetime
+    conflict_rules: list[Literal["same_library", "same_territory"]] = ["same_library"]
+    full_title: str = ""
+    signatories: list[Signatory] = []
+    time_zone: str = ""
+    """As in ContestAnnounced."""
 
 
 class Author(Part):
@@ -97,8 +144,13 @@ class EntrySubmitted(Event):
     authors: list[Author]
     submitted_at: datetime
     private_link: str | None = None
+    """Deprecated, never filled: the link travels sealed in `sealed_private_link`. Events written
+    before links were sealed carry it in clear here."""
     links: list[str] = []
     attachments: list[AttachmentInfo] = []
+    sealed_private_link: str | None = None
+    """The participant's private link (its token is their only key to the entry), sealed with the
+    services' link key (`kaleidoscope_shared.sealing`): only notifications opens it, to send it."""
 
 
 class EntryUpdated(Event):
@@ -175,6 +227,11 @@ class JurorAssigned(Event):
     deadline: datetime | None = None
     language: Literal["ru", "en"] = "ru"
     personal_link: str | None = None
+    """Deprecated, never filled: the link travels sealed in `sealed_personal_link`. Events written
+    before links were sealed carry it in clear here."""
+    sealed_personal_link: str | None = None
+    """The juror's sign-in link (it signs them in), sealed with the services' link key
+    (`kaleidoscope_shared.sealing`): only notifications opens it, to send it."""
 
 
 class EntryResult(Part):
@@ -235,13 +292,31 @@ class WinnerDeclared(Event):
     declared_at: datetime
 
 
+class NominationOutcome(Part):
+    """One nomination's outcome, as its WinnerDeclared told it: no placements means no winner."""
+
+    nomination_code: str
+    placements: list[Placement] = []
+    special_mentions: list[SpecialMention] = []
+
+
 class ContestFinished(Event):
+    """The final closed: the contest's participants and winners, and every nomination's outcome.
+
+    Staged in the same transaction as the final's StageClosed and WinnerDeclared events, after them.
+    `outcomes` holds one item per nomination of the contest, so whoever holds this event holds the
+    complete results, whatever order the streams deliver in; `stage_id` is the final's. A producer
+    older than these two fields leaves them out (None and []).
+    """
+
     event_type = "contest-finished"
 
     contest_id: uuid.UUID
     finished_at: datetime
     participant_entry_ids: list[uuid.UUID]
     winner_entry_ids: list[uuid.UUID]
+    stage_id: uuid.UUID | None = None
+    outcomes: list[NominationOutcome] = []
 
 
 class JurorReminderDue(Event):
@@ -259,6 +334,26 @@ class JurorReminderDue(Event):
     missing_entry_ids: list[uuid.UUID]
     language: Literal["ru", "en"] = "ru"
     personal_link: str | None = None
+    """Deprecated, never filled: the link travels sealed in `sealed_personal_link`. Events written
+    before links were sealed carry it in clear here."""
+    sealed_personal_link: str | None = None
+    """The juror's sign-in link (it signs them in), sealed with the services' link key
+    (`kaleidoscope_shared.sealing`): only notifications opens it, to send it."""
+
+
+class JurorLinkReissued(Event):
+    """An organiser gave a juror a new personal link: the old one stopped working at once; the new one
+    travels sealed (`kaleidoscope_shared.sealing`) and notifications sends it to the juror."""
+
+    event_type = "juror-link-reissued"
+
+    contest_id: uuid.UUID
+    juror_id: uuid.UUID
+    juror_name: str
+    juror_email: Email | None = None
+    language: Literal["ru", "en"] = "ru"
+    reissued_at: datetime
+    sealed_personal_link: str
 
 
 # --- notifications -------------------------------------------------------------------------------
@@ -290,6 +385,7 @@ class NotificationFailed(Event):
 __all__ = [
     "AttachmentInfo",
     "Author",
+    "ContestAmended",
     "ContestAnnounced",
     "ContestFinished",
     "EntryRef",
@@ -298,13 +394,16 @@ __all__ = [
     "EntryUpdated",
     "EntryWithdrawn",
     "JurorAssigned",
+    "JurorLinkReissued",
     "JurorReminderDue",
     "Nomination",
+    "NominationOutcome",
     "NotificationDelivered",
     "NotificationFailed",
     "Organiser",
     "Placement",
     "Prize",
+    "Signatory",
     "SpecialMention",
     "StageClosed",
     "StageOpened",

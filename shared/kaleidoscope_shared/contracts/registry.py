@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from .envelope import Envelope, Event
 from .events import (
+    ContestAmended,
     ContestAnnounced,
     ContestFinished,
     EntrySubmitted,
     EntryUpdated,
     EntryWithdrawn,
     JurorAssigned,
+    JurorLinkReissued,
     JurorReminderDue,
     NotificationDelivered,
     NotificationFailed,
@@ -21,6 +23,7 @@ from .events import (
 
 ALL_EVENTS: tuple[type[Event], ...] = (
     ContestAnnounced,
+    ContestAmended,
     EntrySubmitted,
     EntryUpdated,
     EntryWithdrawn,
@@ -31,6 +34,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     WinnerDeclared,
     ContestFinished,
     JurorReminderDue,
+    JurorLinkReissued,
     NotificationDelivered,
     NotificationFailed,
 )

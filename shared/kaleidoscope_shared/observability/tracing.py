@@ -1,0 +1,324 @@
+"""Distributed traces with OpenTelemetry: one trace follows an entry from its POST through the outbox
+relay and every service that handles its events, to the message sent about it.
+
+Off unless configured, and then free: no tracer provider is installed, nothing is instrumented, no
+span is made and no envelope carries a `traceparent`. On when a service's `otlp_endpoint` setting
+(`SUBMISSIONS_OTLP_ENDPOINT`, …: the collector's OTLP/HTTP base URL, spans go to `<url>/v1/traces`)
+or the standard `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `OTEL_EXPORTER_OTLP_ENDPOINT` is set;
+`OTEL_SDK_DISABLED=true` keeps it off whatever else is set. Spans are batched and exported over
+OTLP/HTTP; `trace_sample_ratio` samples a share of new traces (a sampled request stays sampled in
+every service it reaches).
+
+What is traced once on:
+- each service's HTTP API (FastAPI; `/health`, `/ready` and `/metrics` left out), its SQLAlchemy
+  engine and its Redis client, and the web front's httpx clients (their calls carry `traceparent`);
+- the bus: `Outbox` writes the current span's context into each envelope it stages (W3C
+  `traceparent`), the relay makes a PRODUCER span per published event, a child of that context, and
+  the consumer a CONSUMER span per applied event, also its child, which is current while the handler
+  runs (its SQL, and the events it emits, belong to it);
+- notifications' dispatcher: a span per message sent, a child of the span that handled the event the
+  message is about when that event was handled in the same process (`remember_event`); otherwise
+  the send starts a trace of its own, carrying the event id.
+
+The workers' polling (the relay's claims, XREADGROUP, reclaims, the services' own loops) runs with
+instrumentation suppressed (`quiet`), so that idle loops make no traces; the bus's own spans above
+are made regardless.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.trace import INVALID_SPAN, Span, SpanContext, SpanKind, Status, StatusCode
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from httpx import AsyncClient
+    from opentelemetry.sdk.trace import TracerProvider
+    from redis.asyncio import Redis
+    from sqlalchemy.ext.asyncio import AsyncEngine
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
+    from ..contracts import Envelope
+
+TRACER_NAME = "kaleidoscope"
+UNTRACED_PATHS = ("/health", "/ready", "/metrics")
+REMEMBERED_EVENTS = 10_000
+"""How many handled events' spans a process keeps for the messages sent about them later."""
+
+_SUPPRESS_KEYS = (otel_context._SUPPRESS_INSTRUMENTATION_KEY, "suppress_instrumentation")
+_propagator = TraceContextTextMapPropagator()
+_provider: TracerProvider | None = None
+_tracer: trace.Tracer | None = None
+_handled: OrderedDict[tuple[str, str], SpanContext] = OrderedDict()
+"""The span that applied an event, by consumer group and event id."""
+
+
+# --- switching on and off -------------------------------------------------------------------------
+
+
+def enabled() -> bool:
+    """Whether this process traces."""
+    return _provider is not None
+
+
+def otlp_endpoint(configured: str) -> str | None:
+    """Where spans go: `<configured>/v1/traces`, else "" (the exporter reads the standard
+    variables), else None (tracing off). `OTEL_SDK_DISABLED=true` is always None."""
+    if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return None
+    if configured.strip():
+        return configured.strip().rstrip("/") + "/v1/traces"
+    standard = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+    if any(os.environ.get(name, "").strip() for name in standard):
+        return ""
+    return None
+
+
+def configure_tracing(service_name: str, endpoint: str = "", sample_ratio: float = 1.0) -> bool:
+    """Install the SDK's provider exporting over OTLP/HTTP, once per process, if an endpoint is
+    configured (see the module's text). Returns whether tracing is on."""
+    if _provider is not None:
+        return True
+    url = otlp_endpoint(endpoint)
+    if url is None:
+        return False
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
+    provider = TracerProvider(
+        resource=Resource.create({SERVICE_NAME: service_name}),
+        sampler=ParentBased(TraceIdRatioBased(sample_ratio)),
+    )
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=url or None)))
+    trace.set_tracer_provider(provider)  # plugins' own spans join the same traces
+    enable(provider)
+    return True
+
+
+def enable(provider: TracerProvider) -> None:
+    """Trace with `provider` from now on (tests give one with an in-memory exporter). Apps, runtimes
+    and clients built afterwards are instrumented."""
+    global _provider, _tracer
+    _provider, _tracer = provider, provider.get_tracer(TRACER_NAME)
+
+
+def disable() -> None:
+    """Stop making spans (instrumentation already applied stays, on the old provider)."""
+    global _provider, _tracer
+    _provider, _tracer = None, None
+    _handled.clear()
+
+
+def flush(timeout_ms: int = 5000) -> None:
+    """Export the spans still batched (a stopping process)."""
+    if _provider is not None:
+        _provider.force_flush(timeout_ms)
+
+
+# --- instrumentation ------------------------------------------------------------------------------
+
+
+def instrument_engine(engine: AsyncEngine) -> None:
+    """Spans for the engine's statements, when tracing is on."""
+    if _provider is None:
+        return
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+    from opentelemetry.metrics import NoOpMeterProvider
+
+    tracer = _provider.get_tracer("opentelemetry.instrumentation.sqlalchemy")
+    usage = NoOpMeterProvider().get_meter(TRACER_NAME).create_up_down_counter("db.client.connections.usage")
+    EngineTracer(tracer, engine.sync_engine, usage)
+
+
+def instrument_redis(client: Redis) -> None:
+    """Spans for the client's commands and pipelines, when tracing is on."""
+    if _provider is None:
+        return
+    from opentelemetry.instrumentation.redis import RedisInstrumentor
+
+    RedisInstrumentor.instrument_client(client, tracer_provider=_provider)
+
+
+def instrument_httpx(client: AsyncClient) -> None:
+    """Spans for the client's requests, which then carry `traceparent`, when tracing is on."""
+    if _provider is None:
+        return
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    HTTPXClientInstrumentor.instrument_client(client, tracer_provider=_provider)
+
+
+def instrument_app(app: FastAPI) -> None:
+    """A SERVER span per request (the caller's `traceparent` as its parent), when tracing is on;
+    health, readiness and metrics are neither traced nor trace what they call."""
+    if _provider is None:
+        return
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    app.add_middleware(QuietPaths, paths=UNTRACED_PATHS)
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=_provider,
+        excluded_urls="/health$,/ready$,/metrics",
+        exclude_spans=["receive", "send"],
+    )
+
+
+class QuietPaths:
+    """ASGI middleware: requests to `paths` run with instrumentation suppressed (a readiness probe
+    every few seconds would otherwise start a trace for its database and Redis checks)."""
+
+    def __init__(self, app: ASGIApp, paths: tuple[str, ...]) -> None:
+        self.app = app
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.paths):
+            with quiet():
+                await self.app(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def quiet() -> AbstractContextManager[object]:
+    """Instrumentation suppressed inside (tasks created inside inherit it); nothing when off."""
+    if _provider is None:
+        return nullcontext()
+    return _suppressed(True)
+
+
+@contextmanager
+def _suppressed(value: bool) -> Iterator[None]:
+    current = otel_context.get_current()
+    for key in _SUPPRESS_KEYS:
+        current = otel_context.set_value(key, value, current)
+    token = otel_context.attach(current)
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
+
+
+# --- trace context in envelopes -------------------------------------------------------------------
+
+
+def current_traceparent() -> str | None:
+    """The W3C `traceparent` of the current span, for an envelope; None when off or outside a span."""
+    if _provider is None:
+        return None
+    span_context = trace.get_current_span().get_span_context()
+    if not span_context.is_valid:
+        return None
+    return f"00-{span_context.trace_id:032x}-{span_context.span_id:016x}-{span_context.trace_flags:02x}"
+
+
+def context_of(traceparent: str | None) -> Context | None:
+    """The remote parent a `traceparent` names (None if absent; an empty context if malformed)."""
+    if not traceparent:
+        return None
+    return _propagator.extract({"traceparent": traceparent})
+
+
+def traceparent_in(raw_envelope: str | bytes) -> str | None:
+    """The `traceparent` of an envelope as stored in the outbox (None if it has none)."""
+    try:
+        value = json.loads(raw_envelope).get("traceparent")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def start_publish_span(stream: str, raw_envelope: str) -> Span:
+    """The relay's PRODUCER span for one event, a child of the context its envelope carries; the
+    caller ends it. INVALID_SPAN (does nothing) when off."""
+    if _tracer is None:
+        return INVALID_SPAN
+    return _tracer.start_span(
+        f"publish {stream}",
+        context=context_of(traceparent_in(raw_envelope)),
+        kind=SpanKind.PRODUCER,
+        attributes={
+            "messaging.system": "redis",
+            "messaging.operation.type": "send",
+            "messaging.destination.name": stream,
+        },
+    )
+
+
+def consume_span(envelope: Envelope, stream: str, group: str) -> AbstractContextManager[Span]:
+    """The CONSUMER span of one applied event, a child of its envelope's `traceparent`, current (with
+    instrumentation on again) while the handler runs; what the handler emits carries it on."""
+    if _tracer is None:
+        return nullcontext(INVALID_SPAN)
+    return _consume_span(_tracer, envelope, stream, group)
+
+
+@contextmanager
+def _consume_span(tracer: trace.Tracer, envelope: Envelope, stream: str, group: str) -> Iterator[Span]:
+    with (
+        tracer.start_as_current_span(
+            f"process {stream}",
+            context=context_of(envelope.traceparent),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "redis",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": stream,
+                "messaging.consumer.group.name": group,
+                "messaging.message.id": str(envelope.event_id),
+                "kaleidoscope.event_type": envelope.type,
+                "kaleidoscope.correlation_id": str(envelope.correlation_id),
+            },
+        ) as span,
+        _suppressed(False),
+    ):
+        yield span
+
+
+# --- messages sent after the event's transaction ---------------------------------------------------
+
+
+def remember_event(group: str, event_id: uuid.UUID | str, span: Span) -> None:
+    """Keep the span in which `group` applied an event, for the messages sent about it later in this
+    process."""
+    if _provider is None or not span.get_span_context().is_valid:
+        return
+    _handled[(group, str(event_id))] = span.get_span_context()
+    while len(_handled) > REMEMBERED_EVENTS:
+        _handled.popitem(last=False)
+
+
+def send_span(
+    name: str, event_id: uuid.UUID | str, *, handled_by: str, attributes: Mapping[str, Any] | None = None
+) -> AbstractContextManager[Span]:
+    """A CLIENT span around sending one message about `event_id`: a child of the span in which the
+    consumer group `handled_by` applied that event if this process remembers it, else a new trace
+    carrying the event id."""
+    if _tracer is None:
+        return nullcontext(INVALID_SPAN)
+    handled = _handled.get((handled_by, str(event_id)))
+    parent = trace.set_span_in_context(trace.NonRecordingSpan(handled)) if handled else Context()
+    return _tracer.start_as_current_span(
+        name,
+        context=parent,
+        kind=SpanKind.CLIENT,
+        attributes={"kaleidoscope.event_id": str(event_id), **(attributes or {})},
+    )
+
+
+def mark_failed(span: Span, description: str) -> None:
+    span.set_status(Status(StatusCode.ERROR, description[:500]))
