@@ -15,7 +15,12 @@ from submissions.domain import (
     submit_entry,
     withdraw_entry,
 )
-from submissions.domain.errors import ContestStateConflict, DeadlineNotReached, SubmissionWindowClosed
+from submissions.domain.errors import (
+    ContestStateConflict,
+    DeadlineNotReached,
+    SubmissionsClosedByOrganisers,
+    SubmissionWindowClosed,
+)
 from submissions.domain.integration_events import submissions_closed
 
 from .conftest import CLOSES, make_content
@@ -65,8 +70,10 @@ def test_closing_by_the_deadline_before_it_is_refused(contest, clock) -> None:
 def test_an_organiser_may_close_early_and_then_no_entry_is_accepted(contest, clock) -> None:
     closed, closure = close_submissions(contest, [], clock=clock, closed_by="organiser")
     assert closure.closed_by == "organiser"
-    with pytest.raises(SubmissionWindowClosed, match=re.escape(clock.now().isoformat())):
+    with pytest.raises(SubmissionsClosedByOrganisers, match=re.escape(clock.now().isoformat())) as refused:
         submit_entry(closed, make_content(), existing=[], clock=clock)
+    assert "closed by the organisers" in refused.value.message
+    assert refused.value.problem_type != SubmissionWindowClosed.problem_type
 
 
 def test_submissions_close_only_once(contest) -> None:

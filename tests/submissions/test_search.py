@@ -30,12 +30,13 @@ def test_text_is_normalised_for_search(text: str, expected: str) -> None:
     assert normalise_for_search(text) == expected
 
 
-def test_an_entry_is_found_by_words_of_its_title_and_its_authors_names(contest, clock) -> None:
-    author = make_author(full_name="Федотова Алёна Викторовна")
+def test_an_entry_is_found_by_words_of_its_title_its_authors_names_and_libraries(contest, clock) -> None:
+    author = make_author(full_name="Федотова Алёна Викторовна", library="Библиотека «Берёзка»")
     content = make_content(title="Ёлочные игрушки", authors=(author,))
     entry = submit_entry(contest, content, existing=[], clock=clock).entry
-    assert search_document(entry) == "елочные игрушки федотова алена викторовна"
+    assert search_document(entry) == "елочные игрушки федотова алена викторовна библиотека березка"
     assert matches(entry, "ЕЛОЧНЫЕ алёна")
+    assert matches(entry, "БЕРЁЗКА")
     assert not matches(entry, "рюкзачок")
 
 

@@ -26,6 +26,7 @@ from submissions.domain.errors import (
     UnknownTerritory,
     UnsupportedAttachmentType,
 )
+from submissions.domain.rules import choose_slots
 from submissions.domain.tokens import hash_entry_token
 
 from .conftest import make_author, make_content, make_contest
@@ -87,23 +88,60 @@ def test_a_draft_contest_takes_no_entries(clock) -> None:
 
 
 @pytest.mark.parametrize(
-    "title, author",
+    "title, first_author, author",
     [
-        ("Рюкзачок знаний", {}),
-        ("  «РЮКЗАЧОК   знаний»! ", {}),
-        ("Рюкзачок знаний", {"full_name": "заводискер  оксана юрьевна", "email": None}),
-        ("Рюкзачок знаний", {"full_name": "О. Ю. Заводискер", "email": "O.Zavodisker@Example.org"}),
+        ("Рюкзачок знаний", {}, {}),
+        ("  «РЮКЗАЧОК   знаний»! ", {}, {}),
+        ("Рюкзачок знаний", {}, {"full_name": "О. Ю. Заводискер", "email": " O.Zavodisker@Example.org"}),
+        ("Рюкзачок знаний", {}, {"full_name": "Иванова Мария", "email": "o.zavodisker@example.org"}),
+        (
+            "Рюкзачок знаний",
+            {"email": None},
+            {
+                "full_name": "заводискер  оксана юрьевна",
+                "email": None,
+                "library": "центральная детская библиотека ЦБС г. Белово",
+                "position": "заведующая",
+            },
+        ),
     ],
 )
-def test_the_same_title_by_the_same_author_is_a_duplicate_naming_the_first_entry(
-    contest, clock, title, author
+def test_the_same_title_by_the_same_author_is_a_duplicate_of_the_first_entry_not_named_in_the_answer(
+    contest, clock, title, first_author, author
 ) -> None:
-    first = submitted(contest, clock)
+    first = submitted(contest, clock, authors=(make_author(**first_author),))
     second_clock = FixedClock(clock.now().replace(hour=18))
-    with pytest.raises(DuplicateEntry, match=str(first.id)) as err:
+    with pytest.raises(DuplicateEntry) as err:
         submitted(contest, second_clock, [first], title=title, authors=(make_author(**author),))
     assert err.value.status == 409
-    assert err.value.extensions()["existing_entry_id"] == str(first.id)
+    assert err.value.existing_entry_id == first.id
+    # the answer goes to anyone who submits: it must not name the other entry
+    assert str(first.id) not in err.value.message
+    assert str(first.id) not in str(err.value.extensions())
+
+
+def test_namesakes_with_different_emails_are_different_authors(clock) -> None:
+    """Two librarians of the same full name: neither the duplicate rule nor the limit joins them."""
+    contest = make_contest(rules=ContestRules(max_entries_per_author_per_nomination=1))
+    first = submitted(contest, clock)
+    namesake = make_author(
+        email="zavodisker.oksana@kem-library.example.org",
+        library="Чебулинская межпоселенческая центральная библиотека",
+        territory_code="chebulinsky-district",
+    )
+    second = submitted(contest, clock, [first], authors=(namesake,))
+    assert second.content.authors[0].identity_key() != first.content.authors[0].identity_key()
+
+
+def test_without_an_email_an_author_is_their_name_and_library(clock) -> None:
+    """Namesakes without e-mails from different libraries are two people; in one library, one."""
+    contest = make_contest(rules=ContestRules(max_entries_per_author_per_nomination=1))
+    first = submitted(contest, clock, authors=(make_author(email=None),))
+    elsewhere = make_author(email=None, library="Чебулинская центральная библиотека")
+    second = submitted(contest, clock, [first], title="Другая практика", authors=(elsewhere,))
+    same_library = make_author(email=None, full_name="ЗАВОДИСКЕР Оксана Юрьевна")
+    with pytest.raises(EntryLimitReached):
+        submitted(contest, clock, [first, second], title="Третья практика", authors=(same_library,))
 
 
 def test_the_same_title_by_another_author_is_not_a_duplicate(contest, clock) -> None:
@@ -157,3 +195,16 @@ def test_an_attachment_over_the_size_limit_is_refused(contest, clock) -> None:
     with pytest.raises(AttachmentTooLarge) as err:
         submitted(contest, clock, title="Другая", attachments=(attachment("application/pdf", limit + 1),))
     assert err.value.status == 413
+
+
+def test_each_author_gets_the_lowest_slot_no_live_entry_holds(contest) -> None:
+    colleague = make_author(full_name="Иванова Мария Петровна", email="m.ivanova@example.org")
+    content = make_content(authors=(make_author(), colleague, make_author(full_name="Заводискер О. Ю.")))
+    me, her = make_author().identity_key(), colleague.identity_key()
+    assert choose_slots(contest, content, {me: {2}}) == {me: 1, her: 1}
+    assert choose_slots(contest, content, {me: {1}, her: {1, 5}}) == {me: 2, her: 2}
+
+
+def test_no_slot_left_for_an_author_is_the_limit_problem(contest) -> None:
+    with pytest.raises(EntryLimitReached, match="already has 2 entries in nomination 'service-guide'"):
+        choose_slots(contest, make_content(), {make_author().identity_key(): {1, 2}})

@@ -1,4 +1,5 @@
-"""The upload size limit answers 413 before the body is read whole, with or without Content-Length."""
+"""The body limit (the shared `BodyLimit`, as submissions declares it for uploads) answers 413 before the
+body is read whole, with or without Content-Length."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from submissions.adapters.upload_limit import MaxBodySizeMiddleware, path_prefixes
+from kaleidoscope_shared.http.body_limit import BodyLimit
 
 LIMIT = 1_000
 CHUNK = b"x" * 100
@@ -30,11 +31,9 @@ async def upload(request: Request) -> PlainTextResponse:
     return PlainTextResponse(str(size))
 
 
-def limited_starlette_app() -> MaxBodySizeMiddleware:
+def limited_starlette_app() -> BodyLimit:
     routes = [Route("/uploads", upload, methods=["POST"]), Route("/notes", upload, methods=["POST"])]
-    return MaxBodySizeMiddleware(
-        Starlette(routes=routes), max_bytes=LIMIT, applies_to=path_prefixes("/uploads")
-    )
+    return BodyLimit(Starlette(routes=routes), default=100 * LIMIT, limits={"/uploads": LIMIT})
 
 
 def client(app) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
@@ -86,7 +85,7 @@ async def test_a_body_within_the_limit_reaches_the_app_whole() -> None:
     assert (declared.status_code, declared.text) == (200, str(LIMIT))
 
 
-async def test_routes_outside_the_upload_prefixes_are_not_limited() -> None:
+async def test_routes_without_a_limit_of_their_own_have_the_default() -> None:
     async with client(limited_starlette_app()) as http:
         response = await http.post("/notes", content=CountingBody(chunks=30))
     assert (response.status_code, response.text) == (200, "3000")
@@ -103,7 +102,7 @@ async def test_the_413_stands_even_when_the_app_turns_the_read_error_into_its_ow
             return JSONResponse({"detail": "There was an error parsing the body"}, status_code=400)
         return JSONResponse({"ok": True})
 
-    async with client(MaxBodySizeMiddleware(api, max_bytes=LIMIT)) as http:
+    async with client(BodyLimit(api, default=LIMIT)) as http:
         response = await http.post("/uploads", content=CountingBody(chunks=50))
     assert response.status_code == 413
     assert "larger than 1000 bytes" in response.json()["detail"]

@@ -11,13 +11,12 @@ from kaleidoscope_shared.http.app import create_service_app
 from kaleidoscope_shared.observability.logging import configure_logging
 from kaleidoscope_shared.worker import run_worker
 
-from .adapters.upload_limit import MaxBodySizeMiddleware, path_prefixes
 from .bootstrap import Submissions, bootstrap
 from .domain.clock import Clock
 from .entrypoints.bus import HANDLERS
 from .entrypoints.errors import install_error_handlers
 from .entrypoints.http import ROUTERS
-from .entrypoints.scheduler import deadline_scheduler
+from .entrypoints.scheduler import deadline_scheduler, upload_sweeper
 from .settings import SubmissionsSettings
 
 
@@ -25,16 +24,16 @@ def create_app(settings: SubmissionsSettings | None = None, *, clock: Clock | No
     settings = settings or SubmissionsSettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
     submissions = bootstrap(settings, clock=clock)
-    app = create_service_app("Kaleidoscope submissions", submissions.runtime)
+    # Uploads stream their body to storage: the limit of any other body (max_body_bytes) is not theirs.
+    app = create_service_app(
+        "Kaleidoscope submissions",
+        submissions.runtime,
+        body_limits={"/contests/{contest_id}/attachments": settings.max_request_bytes},
+    )
     app.state.submissions = submissions
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(
-        MaxBodySizeMiddleware,
-        max_bytes=settings.max_request_bytes,
-        applies_to=path_prefixes("/contests/", "/entries/"),
-    )
     return app
 
 
@@ -48,7 +47,8 @@ async def worker(
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
     submissions: Submissions = bootstrap(settings, clock=clock)
     scheduler = deadline_scheduler(submissions.context, settings.deadline_check_interval_s)
-    await run_worker(submissions.runtime, handlers=HANDLERS, stop=stop, background=[scheduler])
+    sweeper = upload_sweeper(submissions.context, settings.upload_sweep_interval_s)
+    await run_worker(submissions.runtime, handlers=HANDLERS, stop=stop, background=[scheduler, sweeper])
 
 
 cli = service_cli(

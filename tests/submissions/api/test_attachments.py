@@ -94,10 +94,11 @@ async def test_an_attachment_over_the_limit_without_content_length_is_413_before
 async def test_a_body_over_the_services_own_ceiling_is_413_before_the_route_runs(
     client: httpx.AsyncClient, contest_id: str
 ) -> None:
-    body = CountedBody(b"x" * 1000, 50)  # max_request_bytes is 5000 in these tests
+    chunk = 64 * 1024
+    body = CountedBody(b"x" * chunk, 40)  # 2.5 MiB against max_body_bytes, 1 MiB
     response = await client.post(f"/contests/{contest_id}/entries", content=body)  # type: ignore[arg-type]
     assert response.status_code == 413
-    assert body.pulled <= 7
+    assert body.pulled <= 1024 * 1024 // chunk + 2
 
 
 async def test_an_entry_cannot_reference_a_file_never_uploaded_to_its_contest(

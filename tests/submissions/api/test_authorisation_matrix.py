@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from enum import Enum
 from typing import Any
 
@@ -20,6 +21,7 @@ from starlette.routing import Mount, Route
 from submissions.main import create_app
 from submissions.settings import SubmissionsSettings
 
+from ..conftest import CLOSES
 from .conftest import ORGANISER, bearer, contest_body, create_published_contest, entry_body, submitted
 from .test_attachments import PDF
 
@@ -48,6 +50,9 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("POST", "/contests"): Access.ORGANISER,
     ("POST", "/contests/{contest_id}/publish"): Access.ORGANISER,
     ("POST", "/contests/{contest_id}/close"): Access.ORGANISER,
+    ("PATCH", "/contests/{contest_id}"): Access.ORGANISER,
+    ("POST", "/contests/{contest_id}/deadline"): Access.ORGANISER,
+    ("GET", "/contests/{contest_id}/entries/{entry_id}/history"): Access.ORGANISER,
     ("GET", "/contests/{contest_id}/entries"): Access.ORGANISER,
     ("GET", "/contests/{contest_id}/statistics"): Access.ORGANISER,
     ("GET", "/contests/{contest_id}/export.csv"): Access.ORGANISER,
@@ -111,6 +116,11 @@ def body_for(method: str, path: str, title: str) -> Any:
         ("POST", "/contests/{contest_id}/entries"): entry_body(title=title),
         ("POST", "/contests/{contest_id}/attachments"): PDF,
         ("PATCH", "/entries/{entry_id}"): {"annotation": f"поправка {title}"},
+        ("PATCH", "/contests/{contest_id}"): {"description": f"поправка {title}"},
+        ("POST", "/contests/{contest_id}/deadline"): {
+            "submissions_close_at": (CLOSES + timedelta(days=1)).isoformat(),
+            "reason": title,
+        },
         ("DELETE", "/entries/{entry_id}"): {"reason": "передумали"},
     }
     return bodies.get((method, path))

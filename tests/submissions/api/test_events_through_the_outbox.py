@@ -17,6 +17,7 @@ from kaleidoscope_shared.contracts import (
     Event,
     SubmissionsClosed,
 )
+from kaleidoscope_shared.sealing import unseal
 from kaleidoscope_shared.worker import build_relay
 
 from .conftest import ORGANISER, bearer, contest_body, submitted
@@ -57,7 +58,12 @@ async def test_publishing_submitting_editing_withdrawing_and_closing_each_emit_o
         (receipt["id"], 1),
         (kept["id"], 1),
     ]
-    assert submitted_events[0]["payload"]["private_link"] == receipt["private_link"]
+    sealed_link = submitted_events[0]["payload"]["sealed_private_link"]  # the token never in clear
+    assert submitted_events[0]["payload"]["private_link"] is None and receipt["token"] not in sealed_link
+    assert (
+        unseal(sealed_link, app.state.submissions.settings.link_key.get_secret_value())
+        == (receipt["private_link"])
+    )
     updated = await read_stream(redis, namespace, EntryUpdated)
     assert [e["payload"]["revision"] for e in updated] == [2, 3]
     assert updated[1]["payload"]["title"] == "Рюкзачок знаний: второе издание"

@@ -1,13 +1,14 @@
 """Each participant sees where their entry stands, from judging's StageClosed and WinnerDeclared
 consumed off a real Redis; repeats and out-of-order arrivals change nothing; results go public with
-prizes and special mentions, and each participant gets a grant to their letters and diplomas."""
+ContestFinished, with prizes and special mentions, and each participant gets a grant to their letters
+and diplomas (test_results_when_complete.py: never before every nomination's outcome is in)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,9 +19,11 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from kaleidoscope_shared.contracts import (
+    ContestFinished,
     EntryResult,
     Envelope,
     Event,
+    NominationOutcome,
     Placement,
     Prize,
     SpecialMention,
@@ -31,6 +34,7 @@ from kaleidoscope_shared.grants import ENTRY_DOCUMENTS, check_grant
 from kaleidoscope_shared.worker import build_consumer
 from submissions.entrypoints.bus import HANDLERS
 
+from ...polling import eventually
 from .conftest import GRANT_KEY, ORGANISER, author, bearer, submitted
 
 NOW = datetime(2024, 9, 1, tzinfo=UTC)
@@ -95,12 +99,23 @@ def winner(
     )
 
 
-async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the consumer did not apply the events in time")
-        await asyncio.sleep(0.05)
+def finished(contest_id: str, *decisions: WinnerDeclared) -> ContestFinished:
+    """The contest finished, repeating every nomination's outcome from its WinnerDeclared."""
+    return ContestFinished(
+        contest_id=uuid.UUID(contest_id),
+        finished_at=NOW,
+        participant_entry_ids=[],
+        winner_entry_ids=[p.entry_id for d in decisions for p in d.placements],
+        stage_id=FINAL,
+        outcomes=[
+            NominationOutcome(
+                nomination_code=d.nomination_code,
+                placements=d.placements,
+                special_mentions=d.special_mentions,
+            )
+            for d in decisions
+        ],
+    )
 
 
 async def progress(client: httpx.AsyncClient, receipt: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -147,6 +162,11 @@ async def test_entries_advance_lose_and_win_whatever_order_and_however_often_eve
 
     await publish(redis, namespace, winner(contest_id, "idea-generator", winner_b["id"]), contest_id)
     await publish(redis, namespace, stage_closed(contest_id, {}, last=True), contest_id)
+    decisions = (
+        winner(contest_id, "service-guide", winner_a["id"]),
+        winner(contest_id, "idea-generator", winner_b["id"]),
+    )
+    await publish(redis, namespace, finished(contest_id, *decisions), contest_id)
 
     async def results_out() -> bool:
         return (await client.get(f"/contests/{contest_id}/results")).status_code == 200
@@ -195,6 +215,8 @@ async def test_the_public_results_name_prizes_and_mentions_and_participants_get_
 
     await eventually(mention_kept)
     await publish(redis, namespace, winner(contest_id, "idea-generator", other["id"]), contest_id)
+    won_other = winner(contest_id, "idea-generator", other["id"])
+    await publish(redis, namespace, finished(contest_id, decision, won_other), contest_id)
 
     async def results_out() -> bool:
         return (await client.get(f"/contests/{contest_id}/results")).status_code == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,9 +16,10 @@ from submissions.adapters.repository import EntryFilter
 from submissions.adapters.rows import entry_to_row
 from submissions.adapters.search import matches
 from submissions.adapters.storage import LocalDiskStorage
-from submissions.adapters.tables import AttachmentRow, EntryRow, IdempotencyKeyRow
+from submissions.adapters.tables import AttachmentRow, EntryRevisionRow, EntryRow, IdempotencyKeyRow
 from submissions.domain import Clock, Contest, ContestStatus, Entry
 from submissions.service_layer.context import SubmissionsContext
+from submissions.service_layer.ports import PendingUploads
 
 GRANT_KEY = "grant-key-for-the-submissions-tests"
 
@@ -29,6 +30,9 @@ class Store:
     entries: dict[uuid.UUID, Entry] = field(default_factory=dict)
     attachments: dict[str, AttachmentRow] = field(default_factory=dict)
     responses: dict[tuple[str, str], IdempotencyKeyRow] = field(default_factory=dict)
+    slots: dict[uuid.UUID, dict[str, int]] = field(default_factory=dict)
+    """The slots each live entry's authors hold in its nomination, by identity key."""
+    revisions: dict[uuid.UUID, list[EntryRevisionRow]] = field(default_factory=dict)
 
 
 class FakeRepository:
@@ -40,8 +44,46 @@ class FakeRepository:
     async def add_contest(self, contest: Contest, now: datetime) -> None:
         self.store.contests[contest.id] = contest
 
-    async def get_contest(self, contest_id: uuid.UUID, *, share_lock: bool = False) -> Contest | None:
+    async def get_contest(
+        self, contest_id: uuid.UUID, *, share_lock: bool = False, for_update: bool = False
+    ) -> Contest | None:
         return self.store.contests.get(contest_id)
+
+    async def save_contest(
+        self, contest: Contest, *, expected_status: ContestStatus, expected_revision: int
+    ) -> bool:
+        stored = self.store.contests[contest.id]
+        if self._lost_race() or stored.status is not expected_status or stored.revision != expected_revision:
+            return False
+        self.store.contests[contest.id] = contest
+        return True
+
+    async def live_entry_counts(self, contest_id: uuid.UUID) -> tuple[dict[str, int], dict[str, int]]:
+        by_nomination: dict[str, int] = {}
+        by_territory: dict[str, int] = {}
+        for entry in self._of(contest_id):
+            if entry.is_withdrawn:
+                continue
+            code = entry.content.nomination_code
+            by_nomination[code] = by_nomination.get(code, 0) + 1
+            for territory in {a.territory_code for a in entry.content.authors}:
+                by_territory[territory] = by_territory.get(territory, 0) + 1
+        return by_nomination, by_territory
+
+    async def record_revision(self, entry: Entry, changed: Iterable[str]) -> None:
+        self.store.revisions.setdefault(entry.id, []).append(
+            EntryRevisionRow(
+                entry_id=entry.id,
+                revision=entry.revision,
+                contest_id=entry.contest_id,
+                at=entry.updated_at,
+                changed=list(changed),
+                title=entry.content.title,
+            )
+        )
+
+    async def entry_revisions(self, entry_id: uuid.UUID) -> list[EntryRevisionRow]:
+        return list(self.store.revisions.get(entry_id, []))
 
     async def list_contests(self, *, published_only: bool) -> list[Contest]:
         return [
@@ -63,14 +105,34 @@ class FakeRepository:
             if c.status is ContestStatus.PUBLISHED and c.window.has_closed(now)
         ]
 
-    async def add_entry(self, entry: Entry) -> None:
+    async def add_entry(self, entry: Entry, slots: Mapping[str, int]) -> None:
         self.store.entries[entry.id] = entry
+        self.store.slots[entry.id] = dict(slots)
 
-    async def save_entry(self, entry: Entry, *, previous_revision: int) -> bool:
+    async def save_entry(
+        self, entry: Entry, *, previous_revision: int, slots: Mapping[str, int] | None = None
+    ) -> bool:
         if self._lost_race() or self.store.entries[entry.id].revision != previous_revision:
             return False
         self.store.entries[entry.id] = entry
+        self.store.slots[entry.id] = {} if entry.is_withdrawn else dict(slots or {})
         return True
+
+    async def taken_slots(
+        self,
+        contest_id: uuid.UUID,
+        nomination_code: str,
+        keys: Iterable[str],
+        *,
+        besides: uuid.UUID | None = None,
+    ) -> dict[str, set[int]]:
+        wanted, taken = set(keys), dict[str, set[int]]()
+        for entry in self._of(contest_id):
+            if entry.id != besides and entry.content.nomination_code == nomination_code:
+                for key, slot in self.store.slots.get(entry.id, {}).items():
+                    if key in wanted:
+                        taken.setdefault(key, set()).add(slot)
+        return taken
 
     async def get_entry(self, entry_id: uuid.UUID) -> Entry | None:
         return self.store.entries.get(entry_id)
@@ -97,6 +159,51 @@ class FakeRepository:
 
     async def attachments(self, contest_id: uuid.UUID, keys: Iterable[str]) -> dict[str, AttachmentRow]:
         return {k: r for k in keys if (r := self.store.attachments.get(k)) and r.contest_id == contest_id}
+
+    async def lock_pending_uploads(self, contest_id: uuid.UUID) -> None:
+        return None
+
+    async def pending_uploads(self, contest_id: uuid.UUID, client: str) -> PendingUploads:
+        pending = [
+            r for r in self.store.attachments.values() if r.contest_id == contest_id and r.entry_id is None
+        ]
+        mine = [r for r in pending if r.uploaded_by == client]
+        return PendingUploads(
+            client_files=len(mine),
+            client_bytes=sum(r.size_bytes for r in mine),
+            contest_files=len(pending),
+            contest_bytes=sum(r.size_bytes for r in pending),
+        )
+
+    async def claim_attachments(self, entry_id: uuid.UUID, contest_id: uuid.UUID, keys: Iterable[str]) -> int:
+        claimed = 0
+        for key in set(keys):
+            row = self.store.attachments.get(key)
+            if row and row.contest_id == contest_id and row.entry_id in (None, entry_id):
+                row.entry_id, row.uploaded_by, row.unreferenced_since = entry_id, None, None
+                claimed += 1
+        return claimed
+
+    async def release_attachments(self, entry_id: uuid.UUID, *, keeping: Iterable[str], now: datetime) -> int:
+        kept = set(keeping)
+        released = [
+            r for r in self.store.attachments.values() if r.entry_id == entry_id and r.key not in kept
+        ]
+        for row in released:
+            row.entry_id, row.unreferenced_since = None, now
+        return len(released)
+
+    async def unreferenced_uploads(self, before: datetime, limit: int) -> list[str]:
+        old = [
+            r for r in self.store.attachments.values() if r.entry_id is None and r.unreferenced_since < before
+        ]  # type: ignore[operator]
+        return [r.key for r in sorted(old, key=lambda r: (r.unreferenced_since, r.key))][:limit]
+
+    async def delete_unreferenced_uploads(self, keys: Iterable[str], before: datetime) -> list[str]:
+        gone = [k for k in keys if k in await self.unreferenced_uploads(before, len(self.store.attachments))]
+        for key in gone:
+            del self.store.attachments[key]
+        return gone
 
     async def idempotent_response(self, scope: str, key: str) -> IdempotencyKeyRow | None:
         return self.store.responses.get((scope, key))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, overload
 
 from ..domain.contest import Contest
 from ..domain.entry import Entry, EntryContent
+from ..domain.text import normalise_title
 from .search import search_document
 from .tables import ContestRow, EntryRow
 
@@ -39,13 +42,26 @@ def contest_to_row(contest: Contest, created_at: datetime) -> ContestRow:
         territories=data["territories"],
         rules=data["rules"],
         window=data["window"],
+        time_zone=contest.time_zone,
         opens_at=utc(contest.window.opens_at),
         closes_at=utc(contest.window.closes_at),
         status=contest.status.value,
         published_at=utc(contest.published_at),
         submissions_closed_at=utc(contest.submissions_closed_at),
         created_at=utc(created_at),
+        revision=contest.revision,
     )
+
+
+def contest_values(contest: Contest) -> dict[str, Any]:
+    """The contests table's columns an amendment may change (all but the id and creation time)."""
+    row = contest_to_row(contest, datetime.now(UTC))
+    names = (
+        "title", "description", "contact", "organisers", "nominations", "territories", "rules",
+        "window", "time_zone", "opens_at", "closes_at", "status", "published_at",
+        "submissions_closed_at", "revision",
+    )  # fmt: skip
+    return {name: getattr(row, name) for name in names}
 
 
 def row_to_contest(row: Any) -> Contest:
@@ -61,9 +77,11 @@ def row_to_contest(row: Any) -> Contest:
             "territories": row.territories,
             "rules": row.rules,
             "window": row.window,
+            "time_zone": row.time_zone,
             "status": row.status,
             "published_at": aware(row.published_at),
             "submissions_closed_at": aware(row.submissions_closed_at),
+            "revision": row.revision,
         }
     )
 
@@ -124,9 +142,25 @@ def author_values(entry: Entry) -> list[dict[str, Any]]:
     ]
 
 
-def author_key_values(entry: Entry) -> list[dict[str, Any]]:
-    """The entry_author_keys table's rows for `entry`: what a duplicate or limit check looks up."""
+def key_digest(key: str) -> str:
+    """What entry_author_keys stores for an identity key or a folded title: its SHA-256, in hex."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def author_key_values(entry: Entry, slots: Mapping[str, int]) -> list[dict[str, Any]]:
+    """The entry_author_keys table's rows for `entry`, one per author identity key, each holding the
+    slot `slots` gives it; none for a withdrawn entry, whose slots and title are free again."""
+    if entry.is_withdrawn:
+        return []
+    title_key = key_digest(normalise_title(entry.content.title))
     return [
-        {"entry_id": entry.id, "key": key, "contest_id": entry.contest_id}
+        {
+            "entry_id": entry.id,
+            "author_key": key_digest(key),
+            "contest_id": entry.contest_id,
+            "nomination_code": entry.content.nomination_code,
+            "title_key": title_key,
+            "slot": slots[key],
+        }
         for key in sorted(entry.content.author_keys())
     ]

@@ -1,4 +1,4 @@
-"""Full-text search on entries' titles and authors: one normalisation for what is stored and what is asked.
+"""Full-text search on entries' titles, authors and their libraries: one normalisation for what is stored and what is asked.
 
 The SQL layer stores `search_document(entry)` in an indexed column and matches it against
 `search_terms(query)`, each term through `like_pattern` (`... LIKE :pattern ESCAPE '\\'`), so that
@@ -21,8 +21,9 @@ def normalise_for_search(text: str) -> str:
 
 
 def search_document(entry: Entry) -> str:
-    """The text an entry is found by: its title and its authors' full names, normalised."""
-    parts = [entry.content.title, *(a.full_name for a in entry.content.authors)]
+    """The text an entry is found by: its title, its authors' full names and libraries, normalised."""
+    authors = entry.content.authors
+    parts = [entry.content.title, *(a.full_name for a in authors), *(a.library for a in authors)]
     return normalise_for_search(" ".join(parts))
 
 

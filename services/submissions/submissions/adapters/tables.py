@@ -3,7 +3,7 @@
 A contest keeps its nominations, territories, organisers and rules as JSON beside indexed columns for
 what queries filter on (status, deadline). An entry keeps its whole content as JSON (what a reader gets
 back) and, normalised, what queries need: its authors (territory filter, statistics), the authors'
-identity keys (duplicate and per-author limit checks) and a search document.
+identity keys (duplicate and per-author limit checks, backed by unique indexes) and a search document.
 """
 
 from __future__ import annotations
@@ -40,12 +40,19 @@ class ContestRow(SubmissionsTable, table=True):
     rules: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     window: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     """The window as the organisers gave it, with their UTC offset (the columns below are in UTC)."""
+    time_zone: str = Field(
+        default="Asia/Novokuznetsk",
+        sa_column=Column(String(64), nullable=False, server_default="Asia/Novokuznetsk"),
+    )
+    """The contest's IANA time zone: the window is read and shown in it."""
     opens_at: datetime = _timestamp()
     closes_at: datetime = _timestamp(index=True)
     status: str = Field(sa_column=Column(String(32), nullable=False, index=True))
     published_at: datetime | None = _timestamp(nullable=True)
     submissions_closed_at: datetime | None = _timestamp(nullable=True)
     created_at: datetime = _timestamp()
+    revision: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    """1 as published; each amendment of a published contest adds one (the revision ContestAmended carries)."""
 
 
 class EntryRow(SubmissionsTable, table=True):
@@ -70,6 +77,20 @@ class EntryRow(SubmissionsTable, table=True):
     progress_detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class EntryRevisionRow(SubmissionsTable, table=True):
+    """One revision of an entry, for its history: when, which fields of its content changed (none at
+    revision 1; `status` for a withdrawal), and its title then."""
+
+    __tablename__ = "entry_revisions"
+
+    entry_id: uuid.UUID = Field(primary_key=True)
+    revision: int = Field(primary_key=True)
+    contest_id: uuid.UUID = Field(index=True)
+    at: datetime = _timestamp()
+    changed: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    title: str = Field(sa_column=Column(String(300), nullable=False))
+
+
 class EntryAuthorRow(SubmissionsTable, table=True):
     """One author of an entry's latest revision (the entry's content holds the same, in order)."""
 
@@ -84,18 +105,44 @@ class EntryAuthorRow(SubmissionsTable, table=True):
 
 
 class EntryAuthorKeyRow(SubmissionsTable, table=True):
-    """An author identity key (`name:…`, `email:…`) per entry: finds the entries a new one may repeat."""
+    """One author of a live entry (withdrawn entries have none): finds the entries a new one may repeat,
+    and makes the database itself refuse what the rules refuse, whatever requests race.
+
+    `author_key` and `title_key` are SHA-256 digests (hex) of the author's identity key
+    (`Author.identity_key`) and of the entry's folded title (`normalise_title`): fixed-length values
+    for the unique indexes, however long a name or library is. `slot` is one of 1..the contest's
+    limit per author and nomination, chosen by the service (`rules.choose_slots`).
+
+    - uq_entry_author_keys_slot: one entry per slot of an author in a nomination, so no more than
+      the limit of an author's entries can be stored in a nomination;
+    - uq_entry_author_keys_title: one live entry per title and author in a contest (duplicates).
+    """
 
     __tablename__ = "entry_author_keys"
-    __table_args__ = (Index("ix_entry_author_keys_contest_key", "contest_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "contest_id", "nomination_code", "author_key", "slot", name="uq_entry_author_keys_slot"
+        ),
+        UniqueConstraint("contest_id", "author_key", "title_key", name="uq_entry_author_keys_title"),
+    )
 
     entry_id: uuid.UUID = Field(primary_key=True)
-    key: str = Field(sa_column=Column(String(600), primary_key=True))
+    author_key: str = Field(sa_column=Column(String(64), primary_key=True))
     contest_id: uuid.UUID
+    nomination_code: str = Field(sa_column=Column(String(64), nullable=False))
+    title_key: str = Field(sa_column=Column(String(64), nullable=False))
+    slot: int = Field(sa_column=Column(Integer, nullable=False))
 
 
 class AttachmentRow(SubmissionsTable, table=True):
-    """A stored file, uploaded for a contest before the entry that references it."""
+    """A stored file, uploaded for a contest before the entry that references it.
+
+    Until an entry lists it, a file is pending: `entry_id` is null, `unreferenced_since` says since
+    when (its upload, or the edit that dropped it) and `uploaded_by` which client address sent it, for
+    the quotas on pending files; the worker deletes it once `unreferenced_since` is older than the
+    grace period. The entry that lists it claims it (`entry_id` set, the other two cleared: the
+    address is kept no longer than the quota needs it); no other entry may list it then.
+    """
 
     __tablename__ = "attachments"
 
@@ -106,6 +153,9 @@ class AttachmentRow(SubmissionsTable, table=True):
     size_bytes: int = Field(sa_column=Column(Integer, nullable=False))
     sha256: str = Field(sa_column=Column(String(64), nullable=False))
     uploaded_at: datetime = _timestamp()
+    entry_id: uuid.UUID | None = Field(default=None, index=True)
+    uploaded_by: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    unreferenced_since: datetime | None = _timestamp(nullable=True, index=True)
 
 
 class IdempotencyKeyRow(SubmissionsTable, table=True):

@@ -3,6 +3,7 @@
 from .clock import Clock, FixedClock, SystemClock, require_aware
 from .contest import (
     AttachmentRules,
+    ConflictRule,
     Contest,
     ContestRules,
     ContestStatus,
@@ -31,6 +32,7 @@ __all__ = [
     "AttachmentRules",
     "Author",
     "Clock",
+    "ConflictRule",
     "Contest",
     "ContestRules",
     "ContestStatistics",

@@ -2,15 +2,16 @@
 
 Every exception's message says what was wrong and what to do about it; the HTTP layer maps an
 exception to an RFC 9457 problem: `status` from the class, `title` from `title`, `detail` from the
-message, and the extra members from `extensions()` (e.g. the allowed codes, the deadline, the id of the
-entry a duplicate repeats).
+message, and the extra members from `extensions()` (e.g. the allowed codes, the deadline). Nothing of
+another person's entry goes into a problem: a duplicate's answer says which rule refused it, not which
+entry it repeats.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 
@@ -19,6 +20,8 @@ class SubmissionsError(Exception):
 
     status: ClassVar[int] = 422
     title: ClassVar[str] = "The request breaks a submissions rule"
+    problem_type: ClassVar[str] = "about:blank"
+    """The problem's `type`: a URI of its own where a client must tell this refusal from a like one."""
 
     def __init__(self, message: str, **extensions: Any) -> None:
         super().__init__(message)
@@ -28,6 +31,10 @@ class SubmissionsError(Exception):
     def extensions(self) -> dict[str, Any]:
         """Machine-readable members for the problem document (JSON-serialisable values)."""
         return dict(self._extensions)
+
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the problem (e.g. Retry-After)."""
+        return {}
 
 
 def _codes(codes: Iterable[str]) -> str:
@@ -102,6 +109,29 @@ class DeadlineInThePast(SubmissionsError):
         )
 
 
+class DeadlineNotAhead(SubmissionsError):
+    """A new deadline that is already past, or not after the window opens."""
+
+    title = "The new deadline is not valid"
+
+    def __init__(
+        self, closes_at: datetime, *, now: datetime, opens_at: datetime, location: list[str]
+    ) -> None:
+        if closes_at.astimezone(UTC) <= opens_at.astimezone(UTC):
+            message = (
+                f"the deadline {closes_at.isoformat()} is not after the window opens "
+                f"({opens_at.isoformat()}); choose a later one"
+            )
+        else:
+            message = f"the deadline {closes_at.isoformat()} is already past; choose a moment in the future"
+        super().__init__(
+            message,
+            field=location[-1],
+            errors=[{"location": location, "message": message, "type": "deadline_not_ahead"}],
+            now=now.isoformat(),
+        )
+
+
 # --- 409: the request conflicts with the state of the contest or entry --------------------------
 
 
@@ -116,9 +146,13 @@ class SubmissionWindowNotOpen(SubmissionsError):
         )
 
 
+PROBLEM_TYPES = "urn:kaleidoscope:problem:"
+
+
 class SubmissionWindowClosed(SubmissionsError):
     status = 409
     title = "The submission deadline has passed"
+    problem_type = PROBLEM_TYPES + "deadline-passed"
 
     def __init__(self, closes_at: datetime) -> None:
         super().__init__(
@@ -128,16 +162,54 @@ class SubmissionWindowClosed(SubmissionsError):
         )
 
 
+class SubmissionsClosedByOrganisers(SubmissionsError):
+    """The organisers closed submissions before the deadline: not the same as a deadline that passed."""
+
+    status = 409
+    title = "Submissions were closed by the organisers"
+    problem_type = PROBLEM_TYPES + "submissions-closed"
+
+    def __init__(self, closed_at: datetime) -> None:
+        super().__init__(
+            f"submissions were closed by the organisers on {closed_at.isoformat()}, before the deadline; "
+            "entries can no longer be submitted, edited or withdrawn — contact the organisers",
+            closed_at=closed_at.isoformat(),
+        )
+
+
+class ContestChangeBlocked(SubmissionsError):
+    """A change would take away a nomination or territory that entries are in."""
+
+    status = 409
+    title = "Entries are in what the change would remove"
+
+    def __init__(self, blocking: list[dict[str, Any]]) -> None:
+        named = "; ".join(
+            f"{'nomination' if 'nomination_code' in b else 'territory'} "
+            f"{b.get('nomination_code') or b.get('territory_code')!r} has {b['entries']} "
+            f"entr{'y' if b['entries'] == 1 else 'ies'}"
+            for b in blocking
+        )
+        super().__init__(
+            f"cannot remove or change the code of a nomination or territory (or a territory's kind) that "
+            f"entries are in: {named}; keep their codes (titles, names and descriptions may change), or "
+            "change them before entries arrive",
+            blocking=blocking,
+        )
+
+
 class DuplicateEntry(SubmissionsError):
     status = 409
     title = "The same entry was already submitted"
 
     def __init__(self, existing_entry_id: uuid.UUID) -> None:
         super().__init__(
-            f"an entry with this title by the same author is already in this contest "
-            f"(entry {existing_entry_id}); edit that entry instead of submitting it again",
-            existing_entry_id=str(existing_entry_id),
+            "an entry with this title by the same author is already in this contest; edit that entry "
+            "with its private link instead of submitting it again (if the link is lost, ask the organisers)"
         )
+        self.existing_entry_id = existing_entry_id
+        """The earliest entry this one repeats: for the service and the logs, never in the answer, which
+        an anonymous caller gets (it would tell them that this author took part, and under which id)."""
 
 
 class EntryLimitReached(SubmissionsError):

@@ -6,13 +6,19 @@ as the state it describes.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
+from kaleidoscope_shared.contracts import Event
 from kaleidoscope_shared.contracts import events as contracts
+from kaleidoscope_shared.sealing import seal
 
+from .amendment import Amendment
 from .contest import Contest
 from .deadline import SubmissionsClosure
 from .entry import Author, Entry
+
+E = TypeVar("E", bound=Event)
 
 
 def contest_announced(contest: Contest) -> contracts.ContestAnnounced:
@@ -23,7 +29,13 @@ def contest_announced(contest: Contest) -> contracts.ContestAnnounced:
         organisers=[contracts.Organiser(name=o.name, email=o.email) for o in contest.organisers],
         contact=contest.contact,
         nominations=[
-            contracts.Nomination(code=n.code, title=n.title, description=n.description)
+            contracts.Nomination(
+                code=n.code,
+                title=n.title,
+                description=n.description,
+                title_en=n.title_en,
+                description_en=n.description_en,
+            )
             for n in contest.nominations
         ],
         territories=[
@@ -31,12 +43,48 @@ def contest_announced(contest: Contest) -> contracts.ContestAnnounced:
         ],
         submissions_open_at=contest.window.opens_at,
         submissions_close_at=contest.window.closes_at,
+        conflict_rules=[rule.value for rule in contest.rules.conflict_rules],
+        full_title=contest.rules.documents.full_title,
+        signatories=[
+            contracts.Signatory(name=s.name, position=s.position) for s in contest.rules.documents.signatories
+        ],
+        time_zone=contest.time_zone,
     )
 
 
-def entry_submitted(entry: Entry, private_link: str | None = None) -> contracts.EntrySubmitted:
-    """`private_link` is the participant's link with the token in it, for the confirmation message."""
-    return contracts.EntrySubmitted(**_entry_state(entry), private_link=private_link)
+def contest_amended(amendment: Amendment, amended_at: datetime) -> contracts.ContestAmended:
+    """The contest as it now stands at its new revision, with what changed (and, for a moved
+    deadline, the deadline it replaced and the organisers' reason)."""
+    state = contest_announced(amendment.contest).model_dump()
+    return contracts.ContestAmended(
+        **state,
+        revision=amendment.contest.revision,
+        amended_at=amended_at,
+        changed=list(amendment.changed),
+        previous_submissions_close_at=amendment.previous_submissions_close_at,
+        reason=amendment.reason,
+    )
+
+
+def entry_submitted(
+    entry: Entry, private_link: str | None = None, *, link_key: str | None = None
+) -> contracts.EntrySubmitted:
+    """`private_link` is the participant's link with the token in it, for the confirmation message.
+
+    It travels sealed (`sealed_private_link`, opened only by notifications). Without `link_key` it is
+    held in `private_link` only until `with_links_sealed` seals it, which the unit of work does to
+    every event it writes to the outbox: no event ever leaves this service with the link in clear."""
+    event = contracts.EntrySubmitted(**_entry_state(entry), private_link=private_link)
+    return with_links_sealed(event, link_key) if link_key is not None else event
+
+
+def with_links_sealed(event: E, link_key: str) -> E:
+    """`event` with a private link in clear moved, sealed with `link_key`, into `sealed_private_link`;
+    any other event as it is."""
+    if isinstance(event, contracts.EntrySubmitted) and event.private_link:
+        sealed_link = seal(event.private_link, link_key)
+        return event.model_copy(update={"private_link": None, "sealed_private_link": sealed_link})
+    return event
 
 
 def entry_updated(entry: Entry) -> contracts.EntryUpdated:

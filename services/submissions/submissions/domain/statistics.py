@@ -56,6 +56,52 @@ def contest_statistics(contest: Contest, entries: Iterable[Entry]) -> ContestSta
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Entries received (every one ever submitted), withdrawn since, and active (still in)."""
+
+    received: int = 0
+    withdrawn: int = 0
+
+    @property
+    def active(self) -> int:
+        return self.received - self.withdrawn
+
+    def counting(self, withdrawn: bool) -> Tally:
+        return Tally(self.received + 1, self.withdrawn + int(withdrawn))
+
+
+@dataclass(frozen=True, slots=True)
+class EntryCounts:
+    """Received / withdrawn / active entries by nomination, by territory and by territory kind, every
+    one of the contest's listed (with zeros). An entry counts once in each territory and each kind its
+    authors come from; an entry in a nomination or territory the contest no longer lists is kept under
+    its code."""
+
+    by_nomination: dict[str, Tally]
+    by_territory: dict[str, Tally]
+    by_territory_kind: dict[TerritoryKind, Tally]
+
+
+def entry_counts(contest: Contest, entries: Iterable[Entry]) -> EntryCounts:
+    by_nomination = {n.code: Tally() for n in contest.nominations}
+    by_territory = {t.code: Tally() for t in contest.territories}
+    by_kind = {kind: Tally() for kind in TerritoryKind}
+    for entry in entries:
+        if entry.contest_id != contest.id:
+            continue
+        out = entry.is_withdrawn
+        code = entry.content.nomination_code
+        by_nomination[code] = by_nomination.get(code, Tally()).counting(out)
+        territories = {a.territory_code for a in entry.content.authors}
+        for territory in sorted(territories):
+            by_territory[territory] = by_territory.get(territory, Tally()).counting(out)
+        kinds = {t.kind for code in territories if (t := contest.territory(code)) is not None}
+        for kind in kinds:
+            by_kind[kind] = by_kind[kind].counting(out)
+    return EntryCounts(by_nomination, by_territory, by_kind)
+
+
 def _plural_ru(n: int, forms: tuple[str, str, str]) -> str:
     """The Russian plural form for n: 1 работа, 2 работы, 5 работ, 21 работа, 11 работ."""
     if n % 10 == 1 and n % 100 != 11:

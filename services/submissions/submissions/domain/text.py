@@ -26,5 +26,10 @@ def normalise_full_name(full_name: str) -> str:
 
 
 def normalise_email(email: str) -> str:
-    """An e-mail address for comparison: trimmed and case-folded."""
-    return email.strip().casefold()
+    """An e-mail address for comparison: NFKC-normalised, trimmed and case-folded."""
+    return unicodedata.normalize("NFKC", email).strip().casefold()
+
+
+def normalise_library(library: str) -> str:
+    """A library's name for comparison: folded like a title ("ЦБС г. Белово" = "цбс г белово")."""
+    return normalise_title(library)

@@ -15,7 +15,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SubmissionsError)
     async def _rule_broken(request: Request, error: SubmissionsError) -> JSONResponse:
         return problem_response(
-            error.status, error.title, error.message, instance=request.url.path, **error.extensions()
+            error.status,
+            error.title,
+            error.message,
+            type_=error.problem_type,
+            instance=request.url.path,
+            headers=error.headers(),
+            **error.extensions(),
         )
 
     @app.exception_handler(ValidationError)

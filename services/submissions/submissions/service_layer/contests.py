@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ..adapters.repository import EntryFilter
-from ..adapters.rows import row_to_entry
+from ..adapters.rows import aware, row_to_entry
+from ..adapters.tables import EntryRow
 from ..domain import integration_events as events
+from ..domain.amendment import Amendment, EntriesInUse
+from ..domain.amendment import amend_contest as amend_domain_contest
+from ..domain.amendment import move_deadline as move_domain_deadline
 from ..domain.clock import now_utc
 from ..domain.contest import Contest, ContestStatus
 from ..domain.deadline import ClosedBy, SubmissionsClosure, final_entries
 from ..domain.deadline import close_submissions as close_domain_submissions
 from ..domain.entry import Entry
-from ..domain.errors import ContestStateConflict
+from ..domain.errors import ContestStateConflict, EntryNotFound
 from ..domain.lifecycle import publish_contest as publish_domain_contest
-from ..domain.statistics import ContestStatistics, contest_statistics
+from ..domain.statistics import ContestStatistics, EntryCounts, contest_statistics, entry_counts
 from .context import SubmissionsContext
-from .errors import ContestNotFound
+from .errors import ContestChangedMeanwhile, ContestNotFound
 from .ports import UnitOfWork
-from .views import EntryView
+from .views import EntryHistory, EntryView, RevisionView
 
 IDEMPOTENCY_RETENTION = timedelta(hours=24)
+EVERY_ENTRY = 1_000_000
 
 
 async def create_contest(ctx: SubmissionsContext, draft: Contest) -> Contest:
@@ -53,6 +60,49 @@ async def publish_contest(ctx: SubmissionsContext, contest_id: uuid.UUID) -> Con
             raise ContestStateConflict("publish the contest", "published", ContestStatus.DRAFT.value)
         await uow.emit(events.contest_announced(published), contest_id=contest_id)
     return published
+
+
+async def amend_contest(
+    ctx: SubmissionsContext, contest_id: uuid.UUID, changes: Mapping[str, Any]
+) -> Contest:
+    """Change the contest's fields (`changes`: JSON values, objects merged into the current ones).
+
+    A published contest's change is its next revision and emits ContestAmended; a nomination or
+    territory its live entries stand on keeps its code (ContestChangeBlocked). The contest row is
+    locked first, so no entry arrives in a nomination between the count and the change."""
+    async with ctx.unit_of_work() as uow:
+        contest = await _contest(uow, contest_id, for_update=True)
+        by_nomination, by_territory = await uow.repository.live_entry_counts(contest_id)
+        amendment = amend_domain_contest(
+            contest, changes, in_use=EntriesInUse(by_nomination, by_territory), clock=ctx.clock
+        )
+        await _store_amendment(ctx, uow, contest, amendment)
+    return amendment.contest
+
+
+async def move_deadline(
+    ctx: SubmissionsContext, contest_id: uuid.UUID, closes_at: datetime, reason: str
+) -> tuple[Contest, Amendment]:
+    """Extend or shorten an open contest's window; ContestAmended names `submissions_close_at` and the
+    deadline it replaces. The scheduler reads the deadline column, so it closes at the new one."""
+    async with ctx.unit_of_work() as uow:
+        contest = await _contest(uow, contest_id, for_update=True)
+        amendment = move_domain_deadline(contest, closes_at, reason, clock=ctx.clock)
+        await _store_amendment(ctx, uow, contest, amendment)
+    return amendment.contest, amendment
+
+
+async def _store_amendment(
+    ctx: SubmissionsContext, uow: UnitOfWork, before: Contest, amendment: Amendment
+) -> None:
+    if not amendment.changed:
+        return
+    if not await uow.repository.save_contest(
+        amendment.contest, expected_status=before.status, expected_revision=before.revision
+    ):
+        raise ContestChangedMeanwhile(before.id)
+    if amendment.announce:
+        await uow.emit(events.contest_amended(amendment, now_utc(ctx.clock)), contest_id=before.id)
 
 
 async def close_submissions(
@@ -94,9 +144,31 @@ async def close_due_submissions(ctx: SubmissionsContext) -> list[SubmissionsClos
     return closures
 
 
-async def statistics(ctx: SubmissionsContext, contest_id: uuid.UUID) -> tuple[Contest, ContestStatistics]:
+async def statistics(
+    ctx: SubmissionsContext, contest_id: uuid.UUID
+) -> tuple[Contest, ContestStatistics, EntryCounts]:
     contest, entries = await contest_with_entries(ctx, contest_id)
-    return contest, contest_statistics(contest, entries)
+    return contest, contest_statistics(contest, entries), entry_counts(contest, entries)
+
+
+async def entry_history(ctx: SubmissionsContext, contest_id: uuid.UUID, entry_id: uuid.UUID) -> EntryHistory:
+    """Every revision of one of the contest's entries (when, what changed, its title then) and its
+    withdrawal; an entry of another contest is not found."""
+    async with ctx.unit_of_work() as uow:
+        await _contest(uow, contest_id)
+        entry = await uow.repository.get_entry(entry_id)
+        if entry is None or entry.contest_id != contest_id:
+            raise EntryNotFound()
+        rows = await uow.repository.entry_revisions(entry_id)
+    return EntryHistory(
+        entry_id=entry.id,
+        revisions=[
+            RevisionView(revision=r.revision, at=aware(r.at) or r.at, changed=list(r.changed), title=r.title)
+            for r in rows
+        ],
+        withdrawn_at=entry.withdrawn_at,
+        withdrawal_reason=entry.withdrawal_reason,
+    )
 
 
 async def contest_with_entries(ctx: SubmissionsContext, contest_id: uuid.UUID) -> tuple[Contest, list[Entry]]:
@@ -115,8 +187,26 @@ async def find_entries(
     return [EntryView.of_row(row) for row in rows], total
 
 
-async def _contest(uow: UnitOfWork, contest_id: uuid.UUID) -> Contest:
-    contest = await uow.repository.get_contest(contest_id)
+async def filtered_entries(
+    ctx: SubmissionsContext,
+    contest_id: uuid.UUID,
+    where: Callable[[Contest], EntryFilter],
+    *,
+    offset: int = 0,
+    limit: int = EVERY_ENTRY,
+) -> tuple[Contest, list[EntryRow], int]:
+    """The contest, one page of its entries matching the filter `where` makes of it (a territory
+    kind becomes the contest's territories of that kind), and how many match in all."""
+    async with ctx.unit_of_work() as uow:
+        contest = await _contest(uow, contest_id)
+        rows, total = await uow.repository.find_entry_rows(
+            contest_id, where(contest), offset=offset, limit=limit
+        )
+    return contest, rows, total
+
+
+async def _contest(uow: UnitOfWork, contest_id: uuid.UUID, *, for_update: bool = False) -> Contest:
+    contest = await uow.repository.get_contest(contest_id, for_update=for_update)
     if contest is None:
         raise ContestNotFound(contest_id)
     return contest

@@ -57,3 +57,20 @@ class EntryReceipt(EntryView):
 
     token: str
     private_link: str
+
+
+class RevisionView(BaseModel):
+    """One revision of an entry: when it was made, which content fields it changed (none for the
+    first; `status` for a withdrawal), and the title it had then."""
+
+    revision: int
+    at: datetime
+    changed: list[str]
+    title: str
+
+
+class EntryHistory(BaseModel):
+    entry_id: uuid.UUID
+    revisions: list[RevisionView]
+    withdrawn_at: datetime | None = None
+    withdrawal_reason: str | None = None
