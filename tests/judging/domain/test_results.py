@@ -68,3 +68,9 @@ def test_results_come_only_from_a_final():
     review = rank_stage(Stage("review", StageKind.REVIEW, QUALITY, TopPerNomination(1)), ENTRIES, TABLE)
     with pytest.raises(InvalidAward, match="declare results from a closed final"):
         declare_results(review, Awards({}))
+
+
+def test_a_nomination_nobody_reached_the_final_in_is_declared_without_a_winner():
+    results = declare_results(final_ranking(), Awards({}), nominations=["n0", "n1"])
+    assert [(r.nomination_code, len(r.placements)) for r in results] == [("n0", 0), ("n1", 2)]
+    assert results[0].special_mentions == ()

@@ -15,7 +15,8 @@ from judging.adapters.tables import ContestCopy
 from judging.bootstrap import bootstrap
 from judging.settings import JudgingSettings
 
-from .judging_kit import api, eventually, publish, running_worker, seed_events, settings_for
+from ...polling import eventually
+from .judging_kit import api, publish, running_worker, seed_events, settings_for
 
 
 @pytest.fixture

@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -128,16 +127,6 @@ async def running_worker(settings: JudgingSettings) -> AsyncIterator[None]:
     finally:
         stop.set()
         await asyncio.wait_for(task, 20)
-
-
-async def eventually(
-    check: Callable[[], Awaitable[bool]], timeout: float = 20, what: str = "condition"
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 @asynccontextmanager

@@ -12,7 +12,9 @@ import httpx
 import pytest
 from starlette.routing import BaseRoute, Mount, Route
 
-from .judging_kit import ORGANISER, REVIEW, bearer, declare, register_jury
+from judging.settings import JudgingSettings
+
+from .judging_kit import ORGANISER, REVIEW, bearer, declare, register_jury, settings_for
 
 OPERATIONS, PUBLIC, ORGANISER_ONLY, JUROR = "operations", "public", "organiser", "juror"
 ANY_JUROR = "a juror of any contest"  # no contest in the path: whoever the token or ticket names
@@ -27,6 +29,9 @@ ROLES: dict[tuple[str, str], str] = {
     ("MOUNT", "/metrics"): OPERATIONS,
     ("POST", "/contests/{contest_id}/jurors"): ORGANISER_ONLY,
     ("GET", "/contests/{contest_id}/jurors"): ORGANISER_ONLY,
+    ("PATCH", "/contests/{contest_id}/jurors/{juror_id}"): ORGANISER_ONLY,
+    ("DELETE", "/contests/{contest_id}/jurors/{juror_id}"): ORGANISER_ONLY,
+    ("POST", "/contests/{contest_id}/jurors/{juror_id}/link"): ORGANISER_ONLY,
     ("GET", "/contests/{contest_id}/me"): JUROR,
     ("GET", "/jurors/me"): ANY_JUROR,
     ("GET", "/contests/{contest_id}/my-stages"): JUROR,
@@ -37,10 +42,14 @@ ROLES: dict[tuple[str, str], str] = {
     ("POST", "/contests/{contest_id}/stages"): ORGANISER_ONLY,
     ("GET", "/contests/{contest_id}/stages"): ORGANISER_ONLY,
     ("GET", "/contests/{contest_id}/stages/{stage_id}"): ORGANISER_ONLY,
+    ("PUT", "/contests/{contest_id}/stages/{stage_id}"): ORGANISER_ONLY,
+    ("DELETE", "/contests/{contest_id}/stages/{stage_id}"): ORGANISER_ONLY,
     ("POST", "/contests/{contest_id}/stages/{stage_id}/open"): ORGANISER_ONLY,
     ("POST", "/contests/{contest_id}/stages/{stage_id}/close"): ORGANISER_ONLY,
     ("PUT", "/contests/{contest_id}/stages/{stage_id}/chair-ordering"): ORGANISER_ONLY,
     ("PUT", "/contests/{contest_id}/stages/{stage_id}/awards"): ORGANISER_ONLY,
+    ("GET", "/contests/{contest_id}/stages/{stage_id}/awards"): ORGANISER_ONLY,
+    ("POST", "/contests/{contest_id}/stages/{stage_id}/reminders"): ORGANISER_ONLY,
     ("GET", "/contests/{contest_id}/stages/{stage_id}/my-entries"): JUROR,
     ("PUT", "/contests/{contest_id}/stages/{stage_id}/entries/{entry_id}/my-score"): JUROR,
     ("GET", "/contests/{contest_id}/stages/{stage_id}/entries/{entry_id}/my-score"): JUROR,
@@ -55,6 +64,9 @@ ROLES: dict[tuple[str, str], str] = {
     ("GET", "/contests/{contest_id}/stages/{stage_id}/results"): ORGANISER_ONLY,
     ("GET", "/contests/{contest_id}/stages/{stage_id}/fairness"): ORGANISER_ONLY,
     ("GET", "/contests/{contest_id}/audit/verification"): ORGANISER_ONLY,
+    ("GET", "/contests/{contest_id}/audit"): ORGANISER_ONLY,
+    ("GET", "/contests/{contest_id}/audit/export"): ORGANISER_ONLY,
+    ("GET", "/contests/{contest_id}/audit/heads"): PUBLIC,
     ("GET", "/contests/{contest_id}/entries"): PUBLIC,
 }
 
@@ -73,18 +85,40 @@ def endpoints(routes: list[BaseRoute]) -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture
+def settings(database_url: str, redis_url: str, namespace: str) -> JudgingSettings:
+    """The matrix sends a refused credential to every route from one address, more in a minute than
+    the throttle of token guessing lets through (tests/shared/test_http_throttle.py tests that)."""
+    return settings_for(
+        database_url,
+        redis_url,
+        namespace,
+        auth_failures_per_minute=10_000,
+        auth_failures_per_prefix_per_minute=10_000,
+    )
+
+
+@pytest.fixture
 async def world(client: httpx.AsyncClient, small_contest: uuid.UUID) -> dict[str, Any]:
     [juror] = await register_jury(client, small_contest, 1)
     stage = await declare(client, small_contest, REVIEW)
     entry = (await client.get(f"/contests/{small_contest}/entries")).json()[0]
-    return {"contest_id": small_contest, "stage_id": stage["id"], "entry_id": entry["id"], "juror": juror}
+    return {
+        "contest_id": small_contest,
+        "stage_id": stage["id"],
+        "entry_id": entry["id"],
+        "juror_id": juror["id"],
+        "juror": juror,
+    }
 
 
 def call(
     client: httpx.AsyncClient, method: str, path: str, ids: dict[str, Any], headers: dict[str, str]
 ) -> Any:
-    url = path.format(**{k: ids[k] for k in ("contest_id", "stage_id", "entry_id") if "{" + k + "}" in path})
-    return client.request(method, url, headers=headers, json={} if method in ("POST", "PUT") else None)
+    names = ("contest_id", "stage_id", "entry_id", "juror_id")
+    url = path.format(**{k: ids[k] for k in names if "{" + k + "}" in path})
+    return client.request(
+        method, url, headers=headers, json={} if method in ("POST", "PUT", "PATCH") else None
+    )
 
 
 async def test_every_route_is_classified(client: httpx.AsyncClient) -> None:

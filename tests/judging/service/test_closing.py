@@ -15,6 +15,7 @@ from judging.adapters.tables import BUS_TABLES, AuditRow
 from judging.bootstrap import bootstrap
 from judging.settings import JudgingSettings
 
+from ...polling import eventually
 from .judging_kit import (
     FINAL,
     ORGANISER,
@@ -22,7 +23,6 @@ from .judging_kit import (
     announced,
     bearer,
     declare,
-    eventually,
     publish,
     register_jury,
     running_worker,
@@ -154,7 +154,7 @@ async def test_the_audit_check_names_the_first_tampered_row(
     finally:
         await runtime.close()
     broken = (await client.get(url, headers=ORGANISER)).json()
-    assert broken == {"records": whole["records"], "first_broken_sequence": 7, "intact": False}
+    assert broken == {"records": whole["records"], "first_broken_sequence": 7, "intact": False, "heads": []}
 
 
 async def test_a_stage_closed_carries_the_audit_head(

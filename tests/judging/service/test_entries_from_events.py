@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 
@@ -20,8 +19,9 @@ from kaleidoscope_shared.contracts import (
     SubmissionsClosed,
 )
 
+from ...polling import eventually
 from .conftest import contest_is_closed
-from .judging_kit import ORGANISER, announced, eventually, publish, running_worker, submitted
+from .judging_kit import ORGANISER, announced, publish, running_worker, submitted
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 
@@ -93,8 +93,8 @@ async def test_the_content_a_juror_reads_follows_the_newest_revision(
         )
     copy = await _copy(settings, first.entry_id)
     assert copy.revision == 3
-    assert json.loads(copy.links_json) == ["https://example.org/a", "https://example.org/b"]
-    assert json.loads(copy.attachments_json) == [
+    assert copy.links == ["https://example.org/a", "https://example.org/b"]
+    assert copy.attachments == [
         {"key": "k-poster", "filename": "poster.pdf", "media_type": "application/pdf", "size_bytes": 9}
     ]
 

@@ -15,6 +15,7 @@ from judging.adapters.tables import BUS_TABLES
 from judging.bootstrap import bootstrap
 from judging.service_layer.jury import SIGN_IN_TTL_S, personal_link, sign_in_ticket
 from judging.settings import JudgingSettings
+from kaleidoscope_shared.sealing import unseal
 
 from .judging_kit import ORGANISER, REVIEW, declare, register_jury
 
@@ -44,7 +45,10 @@ async def test_the_link_of_juror_assigned_signs_the_juror_in(
     jurors = await register_jury(client, small_contest, 2)
     review = await declare(client, small_contest, REVIEW)
     await client.post(f"/contests/{small_contest}/stages/{review['id']}/open", headers=ORGANISER)
-    links = {p["juror_id"]: p["personal_link"] for p in await outbox_payloads(settings, "juror-assigned")}
+    payloads = await outbox_payloads(settings, "juror-assigned")
+    assert all(p["personal_link"] is None and "ticket" not in str(p) for p in payloads)  # sealed on the bus
+    key = settings.link_key.get_secret_value()
+    links = {p["juror_id"]: unseal(p["sealed_personal_link"], key) for p in payloads}
     assert set(links) == {j["id"] for j in jurors} and all(
         link.startswith(SIGN_IN) for link in links.values()
     )

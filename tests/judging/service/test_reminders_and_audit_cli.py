@@ -19,6 +19,7 @@ from judging.adapters.tables import BUS_TABLES, AuditRow
 from judging.bootstrap import bootstrap
 from judging.service_layer.reminders import send_due_reminders
 from judging.settings import JudgingSettings
+from kaleidoscope_shared.sealing import unseal
 
 from .judging_kit import ORGANISER, REVIEW, bearer, declare, register_jury
 
@@ -50,8 +51,10 @@ async def test_jurors_with_missing_scores_are_reminded_once_before_the_deadline(
     reminded = await reminder_payloads(settings)
     assert len(reminded) == 3 and diligent["id"] not in {r["juror_id"] for r in reminded}
     assert all(len(r["missing_entry_ids"]) > 0 and r["stage_name"] == "review" for r in reminded)
-    for r in reminded:  # the link in the reminder signs the juror in
-        ticket = r["personal_link"].removeprefix("http://127.0.0.1:8000/jury/sign-in?ticket=")
+    for r in reminded:  # the link in the reminder, sealed on the bus, signs the juror in
+        assert r["personal_link"] is None and "ticket" not in str(r)
+        link = unseal(r["sealed_personal_link"], settings.link_key.get_secret_value())
+        ticket = link.removeprefix("http://127.0.0.1:8000/jury/sign-in?ticket=")
         me = await client.get("/jurors/me", headers={"Authorization": f"Bearer {ticket}"})
         assert me.json()["id"] == r["juror_id"]
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from judging.adapters.tables import BUS_TABLES, AuditRow, ContestCopy, EntryCopy, ScoreRow
 
 from ...conftest import database_urls_for_processes, postgres_available
+from ...polling import wait_until
 from .judging_kit import ORGANISER, REVIEW, juror_body, publish, seed_events
 from .replicas import JudgingReplicas
 
@@ -50,16 +51,6 @@ def scalar(database_url: str, query: Any) -> Any:
     return asyncio.run(run())
 
 
-def wait_for(condition: Any, timeout: float, what: str) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.2)
-
-
 def test_three_replicas_score_close_once_and_survive_a_killed_worker(
     replicas: JudgingReplicas, redis_url: str, namespace: str
 ) -> None:
@@ -70,7 +61,7 @@ def test_three_replicas_score_close_once_and_survive_a_killed_worker(
         .select_from(ContestCopy)
         .where(ContestCopy.id == contest, ContestCopy.submissions_closed)
     )
-    wait_for(lambda: scalar(replicas.database_url, closed) == 1, 60, "judging to take in the seed contest")
+    wait_until(lambda: scalar(replicas.database_url, closed) == 1, 60, "judging to take in the seed contest")
     urls = replicas.urls()
     stage, jurors = asyncio.run(_jury_and_stage(urls, contest))
 
@@ -175,12 +166,12 @@ def _kill_a_worker_while_entries_flow(replicas: JudgingReplicas, redis_url: str,
             replicas.group.kill("judging-worker-1")  # kill -9 while events flow
             replicas.group.start(replicas.worker_spec(1))
     entries = select(func.count()).select_from(EntryCopy).where(EntryCopy.contest_id == other)
-    wait_for(lambda: scalar(replicas.database_url, entries) == total, 120, "every entry after the kills")
+    wait_until(lambda: scalar(replicas.database_url, entries) == total, 120, "every entry after the kills")
     inbox = BUS_TABLES.inbox
     applied = select(func.count()).select_from(inbox).where(inbox.c.event_type == "entry-submitted")
     assert scalar(replicas.database_url, applied) == total + ENTRIES, "each event applied exactly once"
     outbox = BUS_TABLES.outbox
-    wait_for(
+    wait_until(
         lambda: (
             scalar(
                 replicas.database_url,

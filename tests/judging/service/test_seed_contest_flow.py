@@ -14,13 +14,13 @@ from redis.asyncio import Redis
 
 from judging.settings import JudgingSettings
 
+from ...polling import eventually
 from .judging_kit import (
     FINAL,
     ORGANISER,
     REVIEW,
     bearer,
     declare,
-    eventually,
     register_jury,
     score_everything,
     stream_payloads,

@@ -34,6 +34,9 @@ from kaleidoscope_shared.runtime import ServiceRuntime
 from .judging_kit import REVIEW, seed_events
 
 ENTRIES, JURORS = 6, 3
+# A real SQLite database of the module's own, without the `database_url` fixture: not a unit test.
+pytestmark = pytest.mark.integration
+
 MARKS = st.fixed_dictionaries({c["name"]: st.integers(0, 10) for c in REVIEW["criteria"]})
 
 
@@ -137,7 +140,7 @@ def test_results_do_not_depend_on_the_order_scores_arrived_in(
         for k in order:
             await give_score(runtime, jurors[k // ENTRIES], stage_id, entries[k % ENTRIES], marks[k])
         await close_stage(runtime, contest, stage_id)
-        by_entry = {r.entry_id: r for r in await results_of(runtime, contest, stage_id)}
+        by_entry = {n.result.entry_id: n.result for n in await results_of(runtime, contest, stage_id)}
         return [
             (i, by_entry[e].rank, by_entry[e].aggregate, by_entry[e].advanced, by_entry[e].decided_by)
             for i, e in enumerate(entries)

@@ -1,38 +1,60 @@
 """The judging service's own tables (its own metadata: it owns its database).
 
-JSON-shaped values (criteria, marks, authors) are stored as canonical JSON text so the same models
-run on SQLite and PostgreSQL; the columns queries filter or join on are real columns.
+JSON-shaped values (a stage's definition, marks, authors, links…) are JSON columns (text on SQLite, `json`
+on PostgreSQL), read and written as Python values; the columns queries filter or join on are real
+columns. The audit log's payload stays text: its record hash covers that exact canonical text.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Dialect, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 from kaleidoscope_shared.bus.tables import bus_tables
+from kaleidoscope_shared.db import UtcDateTime
+
+from ..domain import StageStatus
 
 
 class JudgingTable(SQLModel, registry=registry()):
     """Base of every table in the judging database."""
 
 
+class StageStatusType(TypeDecorator[StageStatus]):
+    """A stage's status stored as its text ("declared", "open", "closed"), read back as `StageStatus`."""
+
+    impl = AutoString
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else StageStatus(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> StageStatus | None:
+        return None if value is None else StageStatus(value)
+
+
 def _when(nullable: bool = True) -> datetime | None:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
+    return Field(default=None, sa_column=Column(UtcDateTime(), nullable=nullable))
 
 
 class ContestCopy(JudgingTable, table=True):
-    """Judging's copy of a contest from ContestAnnounced; `submissions_closed` freezes stage 1's entries."""
+    """Judging's copy of a contest from ContestAnnounced and ContestAmended (`revision`: the highest
+    seen, 1 the announcement); `submissions_closed` freezes stage 1's entries."""
 
     __tablename__ = "contests"
 
     id: uuid.UUID = Field(primary_key=True)
     title: str
-    nominations_json: str = Field(sa_column=Column(Text, nullable=False))
-    conflict_rules_json: str = Field(sa_column=Column(Text, nullable=False))
+    revision: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    nominations: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    """Each nomination's title by its code, in the contest's order."""
+    conflict_rules: list[str] = Field(sa_column=Column(JSON, nullable=False))
     submissions_closed: bool = False
     finished: bool = False
 
@@ -51,20 +73,19 @@ class EntryCopy(JudgingTable, table=True):
     title: str
     revision: int
     withdrawn: bool = False
-    authors_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    authors: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """Each author's full_name, library and territory_code."""
     submitted_at: datetime | None = _when()
     in_submissions_list: bool = False
     annotation: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
-    links_json: str = Field(
-        default="[]", sa_column=Column(Text, nullable=False, default="[]", server_default="[]")
-    )
-    attachments_json: str = Field(
-        default="[]", sa_column=Column(Text, nullable=False, default="[]", server_default="[]")
-    )
+    links: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    attachments: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """Each attachment's key, filename, media_type and size_bytes."""
 
 
 class JurorRow(JudgingTable, table=True):
-    """A member of a contest's jury; only the SHA-256 of the personal token is kept."""
+    """A member of a contest's jury; only the SHA-256 of the personal token is kept. `link_generation`
+    counts new links the organiser issued: a sign-in ticket of an older generation is refused."""
 
     __tablename__ = "jurors"
 
@@ -77,6 +98,7 @@ class JurorRow(JudgingTable, table=True):
     email: str | None = None
     language: str = "ru"
     token_hash: str = Field(unique=True, index=True)
+    link_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ConflictRow(JudgingTable, table=True):
@@ -104,16 +126,25 @@ class StageRow(JudgingTable, table=True):
     name: str
     kind: str
     blind: bool = False
-    definition_json: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = "declared"
+    definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    """The DeclareStage command as JSON."""
+    status: StageStatus = Field(
+        default=StageStatus.DECLARED, sa_column=Column(StageStatusType(), nullable=False)
+    )
     opened_at: datetime | None = _when()
     closed_at: datetime | None = _when()
     reminded_at: datetime | None = _when()
-    chair_ordering_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
-    awards_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
-    running_order_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    chair_ordering: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    awards: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    """The SetAwards command as JSON ({} until set)."""
+    running_order: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     defending_entry_id: uuid.UUID | None = None
-    defended_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    defended: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    audit_head_records: int | None = None
+    """When closed: how many records the audit log had, its `stage_closed` record the last."""
+    audit_head_hash: str | None = None
+    """When closed: that record's hash (StageClosed's `audit_head_hash`). Kept here, not re-read from
+    the log, so that what was published stays what it was whatever later happens to the log."""
 
 
 class StageEntryRow(JudgingTable, table=True):
@@ -143,7 +174,7 @@ class ScoreRow(JudgingTable, table=True):
     stage_id: uuid.UUID = Field(primary_key=True)
     juror_id: uuid.UUID = Field(primary_key=True)
     entry_id: uuid.UUID = Field(primary_key=True)
-    marks_json: str = Field(sa_column=Column(Text, nullable=False))
+    marks: dict[str, float] = Field(sa_column=Column(JSON, nullable=False))
     revision: int = 1
     scored_at: datetime | None = _when()
 

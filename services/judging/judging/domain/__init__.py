@@ -2,7 +2,20 @@
 fairness, audit chain and progress. See README.md beside this file for the API in one page."""
 
 from .assignment import Assignment, Shortfall, assign_jurors
-from .audit import AuditLog, AuditRecord, canonical_json, first_broken_sequence, head_hash, next_record
+from .audit import (
+    AuditLog,
+    AuditRecord,
+    ChainCheck,
+    HeadCheck,
+    PublishedHead,
+    canonical_json,
+    check_chain,
+    export_line,
+    first_broken_sequence,
+    head_hash,
+    next_record,
+    parse_export,
+)
 from .entries import Author, Entry, EntryId
 from .errors import (
     DuplicateScoreSheet,
@@ -17,7 +30,17 @@ from .errors import (
     UnresolvedTie,
 )
 from .fairness import EntryDisagreement, FairnessReport, JurorHarshness, NormalisationEffect, fairness_report
-from .jury import Conflict, ConflictPolicy, ConflictRule, ConflictSource, DeclaredConflict, Juror, JurorId
+from .jury import (
+    Conflict,
+    ConflictPolicy,
+    ConflictRule,
+    ConflictSource,
+    DeclaredConflict,
+    Juror,
+    JurorId,
+    automatic_conflicts,
+    library_key,
+)
 from .progress import EntryProgress, JurorProgress, StageProgress, stage_progress
 from .ranking import EntryOutcome, StageRanking, rank_stage
 from .results import Awards, NominationResult, Placement, Prize, PrizeKind, SpecialMention, declare_results
@@ -36,6 +59,7 @@ from .stages import (
     ScoreThreshold,
     Stage,
     StageKind,
+    StageStatus,
     TieBreak,
     TopOverall,
     TopPerNomination,
@@ -50,6 +74,7 @@ __all__ = [
     "AuditRecord",
     "Author",
     "Awards",
+    "ChainCheck",
     "Conflict",
     "ConflictPolicy",
     "ConflictRule",
@@ -66,6 +91,7 @@ __all__ = [
     "EntryProgress",
     "EveryJurorEveryEntry",
     "FairnessReport",
+    "HeadCheck",
     "InvalidAward",
     "InvalidMarks",
     "InvalidStageDefinition",
@@ -84,6 +110,7 @@ __all__ = [
     "PlacesPerNomination",
     "Prize",
     "PrizeKind",
+    "PublishedHead",
     "ScoreRejected",
     "ScoreSheet",
     "ScoreTable",
@@ -94,18 +121,24 @@ __all__ = [
     "StageKind",
     "StageProgress",
     "StageRanking",
+    "StageStatus",
     "TieBreak",
     "TopOverall",
     "TopPerNomination",
     "UnresolvedTie",
     "assign_jurors",
+    "automatic_conflicts",
     "canonical_json",
+    "check_chain",
     "declare_results",
+    "export_line",
     "fairness_report",
     "first_broken_sequence",
     "head_hash",
+    "library_key",
     "mark_problems",
     "next_record",
+    "parse_export",
     "rank_stage",
     "stage_progress",
     "validate_score_sheet",

@@ -14,7 +14,7 @@ from .stages import (
     TopOverall,
     TopPerNomination,
 )
-from .tie_breaks import TIE_BREAK_LABELS, OrderedGroup, aggregate_ties, deciding_rule
+from .tie_breaks import TIE_BREAK_LABELS, DecidedBy, OrderedGroup, Separation, aggregate_ties, deciding_rule
 
 MAX_NAMED_TIES = 5
 
@@ -79,8 +79,9 @@ def decide_group(
             f"place {place}" if place is not None else f"rank {rank}"
         ) + f" of {len(group.ordered)} {scope} (aggregate {candidate.aggregate:.2f})"
         reason = f"{standing}; {_verdict(rule, advanced, place)}{_tie_note(group, index, decided)}"
-        label = decided if isinstance(decided, str) else "unbroken tie"
-        decisions.append(GroupDecision(rank, advanced, place, str(label), reason))
+        decisions.append(
+            GroupDecision(rank=rank, advanced=advanced, place=place, decided_by=decided.value, reason=reason)
+        )
     return decisions
 
 
@@ -101,14 +102,14 @@ def _verdict(rule: AdvancementRule, advanced: bool, place: int | None) -> str:
     return summary if advanced else f"only the {summary}"
 
 
-def _tie_note(group: OrderedGroup, index: int, decided: TieBreak | str | None) -> str:
-    if decided == "aggregate":
+def _tie_note(group: OrderedGroup, index: int, decided: DecidedBy) -> str:
+    if decided is Separation.AGGREGATE:
         return ""
     others = aggregate_ties(group, index)
     named = ", ".join(others[:MAX_NAMED_TIES]) + (
         f" and {len(others) - MAX_NAMED_TIES} more" if len(others) > MAX_NAMED_TIES else ""
     )
     tied = f"; tied with {named} on aggregate {group.ordered[index].aggregate:.2f}"
-    if decided is None:
+    if decided is Separation.UNBROKEN_TIE:
         return f"{tied}; no tie-break separates them, so they share rank {group.classes[index][0] + 1}"
-    return f"{tied}; decided by {TIE_BREAK_LABELS[TieBreak(decided)]}"
+    return f"{tied}; decided by {TIE_BREAK_LABELS[decided]}"

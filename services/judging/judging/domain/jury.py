@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -62,9 +64,74 @@ class Conflict:
     reason: str
 
 
+_QUOTES = str.maketrans("", "", "\"'«»„“”‘’‚‛‹›`")
+_PUNCTUATION = str.maketrans({c: " " for c in ".,;:!?()[]/\\-–—‐‑‒―"})
+_NUMBER_SIGN = str.maketrans({"№": " № "})
+_DISTRICT = re.compile(r"(?<!\w)р-на?(?!\w)")  # "р-н", "р-на": район, района
+
+_ABBREVIATIONS: tuple[tuple[str, str], ...] = (
+    # Longest first: a longer phrase is folded before a phrase inside it.
+    ("межпоселенческая централизованная библиотечная система", "мцбс"),
+    ("централизованная библиотечная система", "цбс"),
+    ("централизованная клубная система", "цкс"),
+    ("муниципальное бюджетное учреждение культуры", "мбук"),
+    ("муниципальное казенное учреждение культуры", "мкук"),
+    ("муниципальное автономное учреждение культуры", "маук"),
+    ("муниципальное учреждение культуры", "мук"),
+    ("государственное бюджетное учреждение культуры", "гбук"),
+    ("государственное автономное учреждение культуры", "гаук"),
+    ("государственное учреждение культуры", "гук"),
+    ("муниципальное бюджетное учреждение", "мбу"),
+    ("муниципальное казенное учреждение", "мку"),
+    ("муниципальное автономное учреждение", "мау"),
+    ("центральная городская библиотека", "цгб"),
+    ("центральная районная библиотека", "црб"),
+    ("центральная детская библиотека", "цдб"),
+    ("центральная библиотека", "цб"),
+    ("областная научная библиотека", "онб"),
+    ("муниципального округа", "мо"),
+    ("муниципальный округ", "мо"),
+    ("городского округа", "го"),
+    ("городской округ", "го"),
+    ("муниципального района", "мр"),
+    ("муниципальный район", "мр"),
+)
+_WORDS = {
+    "имени": "им",
+    "город": "г",
+    "города": "г",
+    "гор": "г",
+    "поселок": "п",
+    "поселка": "п",
+    "пос": "п",
+    "пгт": "п",
+    "село": "с",
+    "села": "с",
+    "района": "р н",
+    "район": "р н",
+    "номер": "no",
+}
+
+
+def library_key(name: str) -> str:
+    """A library's name as people mean it: compatibility forms folded (NFKC), invisible characters
+    (zero-width spaces, soft hyphens, direction marks), quote marks («» "" „“ '') and punctuation
+    dropped, ё read as е, case and spacing ignored, and common long forms read as their
+    abbreviations ("имени" as "им.", "город" as "г.", "муниципальное бюджетное учреждение культуры"
+    as "МБУК", "централизованная библиотечная система" as "ЦБС", …)."""
+    folded = unicodedata.normalize("NFKC", name.translate(_NUMBER_SIGN))  # NFKC reads № as "No"
+    visible = "".join(c for c in folded if unicodedata.category(c) != "Cf" and c != "\u00ad")
+    text = visible.translate(_QUOTES).casefold().replace("ё", "е")
+    text = _DISTRICT.sub(" район ", text).translate(_PUNCTUATION)
+    words = f" {' '.join(text.split())} "
+    for phrase, short in _ABBREVIATIONS:
+        words = words.replace(f" {phrase} ", f" {short} ")
+    return " ".join(_WORDS.get(w, w) for w in words.split())
+
+
 def _same_library(a: str, b: str) -> bool:
-    # Libraries are typed by people: compare case- and spacing-insensitively; blank never matches.
-    a_key, b_key = " ".join(a.split()).casefold(), " ".join(b.split()).casefold()
+    # Libraries are typed by people; blank never matches.
+    a_key, b_key = library_key(a), library_key(b)
     return bool(a_key) and a_key == b_key
 
 
@@ -115,3 +182,28 @@ class ConflictPolicy:
                     ConflictSource.SAME_TERRITORY,
                     f"same territory as author {author.full_name}: {juror.territory_code}",
                 )
+
+
+def automatic_conflicts(
+    rules: Iterable[ConflictRule], jurors: Iterable[Juror], entries: Iterable[Entry]
+) -> Iterable[tuple[Juror, Entry, Conflict]]:
+    """Every automatic conflict between the jurors and the (not withdrawn) entries under the contest's
+    rules, found through an index of the entries' libraries and territories (not juror × entry)."""
+    policy = ConflictPolicy(rules=frozenset(rules))
+    by_library: dict[str, list[Entry]] = {}
+    by_territory: dict[str, list[Entry]] = {}
+    for entry in entries:
+        if entry.withdrawn:
+            continue
+        for author in entry.authors:
+            by_library.setdefault(library_key(author.library), []).append(entry)
+            by_territory.setdefault(author.territory_code.strip(), []).append(entry)
+    for juror in jurors:
+        candidates: dict[str, Entry] = {}
+        if ConflictRule.SAME_LIBRARY in policy.rules and library_key(juror.library):
+            candidates.update((e.entry_id, e) for e in by_library.get(library_key(juror.library), ()))
+        if ConflictRule.SAME_TERRITORY in policy.rules and juror.territory_code.strip():
+            candidates.update((e.entry_id, e) for e in by_territory.get(juror.territory_code.strip(), ()))
+        for entry_id in sorted(candidates):
+            for conflict in policy.conflicts_between(juror, candidates[entry_id]):
+                yield juror, candidates[entry_id], conflict

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from .assignment import Assignment, Pair
 from .entries import EntryId
@@ -41,6 +42,12 @@ class StageProgress:
     def complete(self) -> bool:
         """Every assigned pair has a sheet."""
         return all(not j.missing for j in self.jurors)
+
+    def late_jurors(self, deadline: datetime | None, now: datetime) -> frozenset[JurorId]:
+        """Jurors with entries still unscored once the deadline has passed (none without a deadline)."""
+        if deadline is None or now < deadline:
+            return frozenset()
+        return frozenset(j.juror_id for j in self.jurors if j.missing)
 
     @property
     def jurors_to_remind(self) -> tuple[JurorId, ...]:

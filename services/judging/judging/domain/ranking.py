@@ -156,5 +156,16 @@ def _withdrawn(entry: Entry) -> EntryOutcome:
 
 def _not_ranked(entry: Entry, decided_by: str, reason: str) -> EntryOutcome:
     return EntryOutcome(
-        entry.entry_id, entry.nomination_code, None, None, 0, 0, None, 0, False, None, decided_by, reason
+        entry_id=entry.entry_id,
+        nomination_code=entry.nomination_code,
+        aggregate=None,
+        median=None,
+        top_marks=0,
+        juror_count=0,
+        rank=None,
+        ranked_among=0,
+        advanced=False,
+        place=None,
+        decided_by=decided_by,
+        reason=reason,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -77,8 +77,14 @@ class NominationResult:
     special_mentions: tuple[SpecialMention, ...]
 
 
-def declare_results(final_ranking: StageRanking, awards: Awards) -> tuple[NominationResult, ...]:
-    """Results per nomination (in code order) from a closed final and the organiser's awards."""
+def declare_results(
+    final_ranking: StageRanking, awards: Awards, nominations: Iterable[str] = ()
+) -> tuple[NominationResult, ...]:
+    """Results per nomination (in code order) from a closed final and the organiser's awards.
+
+    Every nomination of the final gets one, and so does every one of `nominations` (the contest's):
+    a nomination nobody reached the final in gets a result without placements, its having no winner.
+    """
     if not any(o.place is not None for o in final_ranking.outcomes):
         raise InvalidAward(
             f"Stage '{final_ranking.stage_name}' awarded no places; declare results from a closed final."
@@ -90,8 +96,8 @@ def declare_results(final_ranking: StageRanking, awards: Awards) -> tuple[Nomina
                 f"Special mention for entry {mention.entry_id}, which was not ranked in "
                 f"'{final_ranking.stage_name}'; mention only entries of the final."
             )
-    nominations = sorted({o.nomination_code for o in final_ranking.outcomes})
-    return tuple(_nomination_result(final_ranking, awards, code, outcomes) for code in nominations)
+    codes = sorted({o.nomination_code for o in final_ranking.outcomes} | set(nominations))
+    return tuple(_nomination_result(final_ranking, awards, code, outcomes) for code in codes)
 
 
 def _nomination_result(
@@ -101,7 +107,8 @@ def _nomination_result(
         (o.place, o.entry_id) for o in ranking.outcomes if o.nomination_code == code and o.place is not None
     )
     placements = tuple(
-        Placement(entry_id, place, awards.prizes_for(code, place)) for place, entry_id in placed
+        Placement(entry_id=entry_id, place=place, prizes=awards.prizes_for(code, place))
+        for place, entry_id in placed
     )
     mentions = tuple(m for m in awards.special_mentions if outcomes[m.entry_id].nomination_code == code)
-    return NominationResult(code, placements, mentions)
+    return NominationResult(nomination_code=code, placements=placements, special_mentions=mentions)

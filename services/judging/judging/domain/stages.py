@@ -94,6 +94,14 @@ class PlacesPerNomination:
 AdvancementRule = TopOverall | TopPerNomination | ScoreThreshold | PlacesPerNomination
 
 
+class StageStatus(StrEnum):
+    """Where a stage stands: declared (not open yet) → open (jurors score) → closed (results fixed)."""
+
+    DECLARED = "declared"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 class TieBreak(StrEnum):
     """Rules that order entries tied on their aggregate, applied in the stage's declared order."""
 

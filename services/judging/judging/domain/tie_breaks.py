@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from .entries import EntryId
@@ -20,6 +21,19 @@ TIE_BREAK_LABELS: Mapping[TieBreak, str] = {
     TieBreak.EARLIER_SUBMISSION: "earlier submission",
     TieBreak.CHAIR_DECISION: "chair's decision",
 }
+
+
+class Separation(StrEnum):
+    """How an entry stands apart from its neighbours when no tie-break was needed or none sufficed."""
+
+    AGGREGATE = "aggregate"
+    """No other entry of its group shares its aggregate."""
+    UNBROKEN_TIE = "unbroken tie"
+    """A neighbour ties with it on every rule of the chain."""
+
+
+DecidedBy = TieBreak | Separation
+"""What set an entry apart: its aggregate alone, the deepest tie-break needed, or nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +106,11 @@ def _runs(values: Sequence[Any]) -> tuple[tuple[int, int], ...]:
     return tuple(bounds)
 
 
-def deciding_rule(group: OrderedGroup, index: int, chain: Sequence[TieBreak]) -> TieBreak | str | None:
+def deciding_rule(group: OrderedGroup, index: int, chain: Sequence[TieBreak]) -> DecidedBy:
     """What set the entry at `index` apart from its aggregate-tied neighbours.
 
-    "aggregate" when no other entry shares its aggregate; the deepest tie-break needed otherwise;
-    None when a neighbour ties on every rule.
+    `Separation.AGGREGATE` when no other entry shares its aggregate; the deepest tie-break needed
+    otherwise; `Separation.UNBROKEN_TIE` when a neighbour ties on every rule.
     """
     start, stop = group.aggregate_runs[index]
     depths: list[int] = []
@@ -104,9 +118,9 @@ def deciding_rule(group: OrderedGroup, index: int, chain: Sequence[TieBreak]) ->
         if start <= neighbour < stop:
             depth = _first_difference(group.keys[index][1:], group.keys[neighbour][1:])
             if depth is None:
-                return None
+                return Separation.UNBROKEN_TIE
             depths.append(depth)
-    return chain[max(depths)] if depths else "aggregate"
+    return chain[max(depths)] if depths else Separation.AGGREGATE
 
 
 def aggregate_ties(group: OrderedGroup, index: int) -> tuple[EntryId, ...]:

@@ -10,6 +10,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
+from kaleidoscope_shared.http.openapi import problems
+from kaleidoscope_shared.observability.metrics import SCOREBOARD_VIEWERS
 from kaleidoscope_shared.runtime import ServiceRuntime
 
 from ..service_layer import final
@@ -19,7 +21,10 @@ from .access import OrganiserOnly, RuntimeDep
 from .schemas import FinalOfContest, StagePublic
 from .stage_routes import stage_public
 
-router = APIRouter(tags=["final"])
+router = APIRouter(
+    tags=["final"],
+    responses=problems(_409="Not possible in the final's state (not open, no defence running)."),
+)
 KEEP_ALIVE_S = 15.0
 
 
@@ -94,8 +99,12 @@ def _feed(request: Request, runtime: ServiceRuntime) -> ScoreboardFeed:
 
 
 async def _events(boards: AsyncIterator[dict[str, Any] | None]) -> AsyncIterator[str]:
-    async for board in boards:
-        if board is None:
-            yield ": keep-alive\n\n"
-        else:
-            yield f"event: scoreboard\ndata: {json.dumps(board, ensure_ascii=False, sort_keys=True)}\n\n"
+    SCOREBOARD_VIEWERS.inc()
+    try:
+        async for board in boards:
+            if board is None:
+                yield ": keep-alive\n\n"
+            else:
+                yield f"event: scoreboard\ndata: {json.dumps(board, ensure_ascii=False, sort_keys=True)}\n\n"
+    finally:
+        SCOREBOARD_VIEWERS.dec()

@@ -6,6 +6,8 @@ import uuid
 
 from fastapi import APIRouter
 
+from kaleidoscope_shared.http.openapi import problems
+
 from ..service_layer import juror_views
 from .access import CurrentJuror, RuntimeDep, SignedInJuror
 from .schemas import (
@@ -16,7 +18,7 @@ from .schemas import (
     StageForJuror,
 )
 
-router = APIRouter(tags=["jury"])
+router = APIRouter(tags=["jury"], responses=problems(_409="The stage is not open."))
 
 
 @router.get("/jurors/me", response_model=JurorPublic)

@@ -28,6 +28,33 @@ class JurorCreated(JurorPublic):
     token: str
 
 
+class JurorUpdated(JurorPublic):
+    entries_taken_away: int = Field(
+        description="entries of open stages the juror lost to a conflict the new details make"
+    )
+
+
+class JurorLink(JurorPublic):
+    """A juror's new personal token and link; the old ones stopped working."""
+
+    token: str
+    link: str
+
+
+class ConflictListed(Public):
+    """A conflict in the organiser's list: `source` is automatic, declared (the juror's recusal) or
+    organiser; `rule` the finer kind (same_library, same_territory, declared_by_juror, set_by_organiser)."""
+
+    id: uuid.UUID
+    juror_id: uuid.UUID
+    juror_name: str
+    entry_id: uuid.UUID
+    entry_title: str
+    source: str
+    rule: str
+    reason: str
+
+
 class ConflictPublic(Public):
     id: uuid.UUID
     juror_id: uuid.UUID
@@ -125,6 +152,9 @@ class ScorePublic(Public):
 
 class ResultPublic(Public):
     entry_id: uuid.UUID
+    title: str = ""
+    authors: list[str] = Field(default=[], description="the authors' full names")
+    library: str = Field("", description="the authors' libraries, each once, joined by '; '")
     nomination_code: str
     aggregate: float | None
     rank: int | None
@@ -142,7 +172,58 @@ class FinalOfContest(BaseModel):
     status: str
 
 
+class AuditHeadChecked(BaseModel):
+    """A head a closed stage published, checked: the chain up to record `records` is whole and that
+    record has `audit_head_hash` (`passed`), or the first record found broken on the way."""
+
+    stage_id: uuid.UUID
+    stage_name: str
+    records: int
+    audit_head_hash: str
+    passed: bool
+    first_broken_sequence: int | None
+
+
 class AuditVerification(BaseModel):
     records: int
-    first_broken_sequence: int | None
+    first_broken_sequence: int | None = Field(
+        description="the first broken record over the chain and every head checked; null when intact"
+    )
     intact: bool
+    heads: list[AuditHeadChecked] = Field(
+        description="every head a closed stage published, in stage order: a log rewritten and re-hashed "
+        "to its end is whole as a chain, and shows only here"
+    )
+
+
+class Reminded(BaseModel):
+    reminded: list[uuid.UUID] = Field(description="the jurors sent a reminder")
+
+
+class AuditRecordPublic(BaseModel):
+    sequence: int
+    at: datetime | None
+    actor: str = Field(
+        description="the organiser's name (X-Kaleidoscope-Actor), 'juror <name> (<id>)' or 'system'"
+    )
+    action: str
+    details: Any
+    hash: str
+
+
+class AuditPage(BaseModel):
+    items: list[AuditRecordPublic]
+    total: int
+    offset: int
+    limit: int
+
+
+class AuditHead(BaseModel):
+    """The audit log's head when a stage closed: a later copy of the log must reach this hash at
+    record number `records`."""
+
+    stage_id: uuid.UUID
+    stage_name: str
+    closed_at: datetime | None
+    audit_head_hash: str
+    records: int

@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from fastapi import APIRouter
-from sqlalchemy import select
-from sqlmodel import col
 
-from ..adapters.tables import AssignmentRow, EntryCopy, ScoreRow, StageRow
-from ..service_layer import scoring
+from kaleidoscope_shared.http.openapi import problems
+
+from ..service_layer import queries, scoring
 from ..service_layer.commands import GiveScore
-from ..service_layer.loading import get_stage
-from .access import CurrentJuror, RuntimeDep
+from ..service_layer.ports import ScoreRecord
+from .access import CurrentJuror, RuntimeDep, UnitOfWorkDep
 from .schemas import EntryForJuror, ScorePublic
 
-router = APIRouter(tags=["scoring"])
+router = APIRouter(
+    tags=["scoring"],
+    responses=problems(
+        _403="The entry is not assigned to you, or you have a conflict of interest with it.",
+        _409="The stage is not open for scoring, or the entry was withdrawn.",
+    ),
+)
 
 
-def score_public(row: ScoreRow) -> ScorePublic:
+def score_public(row: ScoreRecord) -> ScorePublic:
     return ScorePublic(
         stage_id=row.stage_id,
         juror_id=row.juror_id,
         entry_id=row.entry_id,
-        marks=json.loads(row.marks_json),
+        marks=row.marks,
         revision=row.revision,
         scored_at=row.scored_at,
     )
@@ -32,34 +36,16 @@ def score_public(row: ScoreRow) -> ScorePublic:
 
 @router.get("/contests/{contest_id}/stages/{stage_id}/my-entries", response_model=list[EntryForJuror])
 async def my_entries(
-    contest_id: uuid.UUID, stage_id: uuid.UUID, juror: CurrentJuror, runtime: RuntimeDep
+    contest_id: uuid.UUID, stage_id: uuid.UUID, juror: CurrentJuror, unit_of_work: UnitOfWorkDep
 ) -> list[EntryForJuror]:
     """The entries assigned to you in this stage (never one you have a conflict with). A blind stage
     hides authors and their libraries."""
-    async with runtime.sessions() as session:
-        stage = await get_stage(session, contest_id, stage_id)
-        rows = await session.execute(
-            select(EntryCopy)
-            .join(AssignmentRow, col(AssignmentRow.entry_id) == col(EntryCopy.id))
-            .where(col(AssignmentRow.stage_id) == stage_id, col(AssignmentRow.juror_id) == juror.id)
-            .order_by(col(EntryCopy.nomination_code), col(EntryCopy.title))
+    return [
+        EntryForJuror(
+            id=e.id, nomination_code=e.nomination_code, title=e.title, authors=e.authors, scored=e.scored
         )
-        scored = {
-            e
-            for (e,) in await session.execute(
-                select(col(ScoreRow.entry_id)).where(
-                    col(ScoreRow.stage_id) == stage_id, col(ScoreRow.juror_id) == juror.id
-                )
-            )
-        }
-        return [_for_juror(e, stage, e.id in scored) for e in rows.scalars()]
-
-
-def _for_juror(entry: EntryCopy, stage: StageRow, scored: bool) -> EntryForJuror:
-    authors = None if stage.blind else json.loads(entry.authors_json)
-    return EntryForJuror(
-        id=entry.id, nomination_code=entry.nomination_code, title=entry.title, authors=authors, scored=scored
-    )
+        for e in await queries.entries_assigned(unit_of_work, juror, contest_id, stage_id)
+    ]
 
 
 @router.put(

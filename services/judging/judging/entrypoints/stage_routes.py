@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from ..adapters.tables import StageRow
-from ..service_layer import chair, closing, stages, winners
+from kaleidoscope_shared.http.openapi import problems
+
+from ..service_layer import chair, closing, queries, reminders, stages, winners
 from ..service_layer.commands import DeclareStage, OrderTiedEntries, SetAwards
-from ..service_layer.loading import get_contest, get_stage
-from .access import OrganiserOnly, RuntimeDep
-from .schemas import StagePublic
+from ..service_layer.ports import StageRecord
+from .access import OrganiserOnly, RuntimeDep, UnitOfWorkDep
+from .schemas import Reminded, StagePublic
 
-router = APIRouter(tags=["stages"])
+router = APIRouter(
+    tags=["stages"],
+    responses=problems(_409="Not possible in the stage's state (opened, closed, tied) or the contest's."),
+)
 
 
-def stage_public(row: StageRow) -> StagePublic:
+def stage_public(row: StageRecord) -> StagePublic:
     return StagePublic(
         **{
             name: getattr(row, name)
@@ -34,10 +37,10 @@ def stage_public(row: StageRow) -> StagePublic:
                 "defending_entry_id",
             )
         },
-        definition=json.loads(row.definition_json),
-        chair_ordering=json.loads(row.chair_ordering_json),
-        running_order=json.loads(row.running_order_json),
-        defended=json.loads(row.defended_json),
+        definition=row.definition,
+        chair_ordering=row.chair_ordering,
+        running_order=row.running_order,
+        defended=row.defended,
     )
 
 
@@ -51,20 +54,36 @@ async def declare_stage(contest_id: uuid.UUID, command: DeclareStage, runtime: R
 
 
 @router.get("/contests/{contest_id}/stages", response_model=list[StagePublic], dependencies=OrganiserOnly)
-async def list_stages(contest_id: uuid.UUID, runtime: RuntimeDep) -> list[StagePublic]:
+async def list_stages(contest_id: uuid.UUID, unit_of_work: UnitOfWorkDep) -> list[StagePublic]:
     """The contest's stages in order."""
-    async with runtime.sessions() as session:
-        await get_contest(session, contest_id)
-        return [stage_public(s) for s in await stages.stages_of(session, contest_id)]
+    return [stage_public(s) for s in await queries.stages_of_contest(unit_of_work, contest_id)]
 
 
 @router.get(
     "/contests/{contest_id}/stages/{stage_id}", response_model=StagePublic, dependencies=OrganiserOnly
 )
-async def get_stage_route(contest_id: uuid.UUID, stage_id: uuid.UUID, runtime: RuntimeDep) -> StagePublic:
+async def get_stage_route(
+    contest_id: uuid.UUID, stage_id: uuid.UUID, unit_of_work: UnitOfWorkDep
+) -> StagePublic:
     """One stage."""
-    async with runtime.sessions() as session:
-        return stage_public(await get_stage(session, contest_id, stage_id))
+    return stage_public(await queries.one_stage(unit_of_work, contest_id, stage_id))
+
+
+@router.put(
+    "/contests/{contest_id}/stages/{stage_id}", response_model=StagePublic, dependencies=OrganiserOnly
+)
+async def replace_stage(
+    contest_id: uuid.UUID, stage_id: uuid.UUID, command: DeclareStage, runtime: RuntimeDep
+) -> StagePublic:
+    """Replace a stage that has not been opened (its place in the order stays); 409 once it is open."""
+    return stage_public(await stages.replace_stage(runtime, contest_id, stage_id, command))
+
+
+@router.delete("/contests/{contest_id}/stages/{stage_id}", status_code=204, dependencies=OrganiserOnly)
+async def remove_stage(contest_id: uuid.UUID, stage_id: uuid.UUID, runtime: RuntimeDep) -> Response:
+    """Remove a stage that has not been opened; the stages declared after it move up one place."""
+    await stages.remove_stage(runtime, contest_id, stage_id)
+    return Response(status_code=204)
 
 
 @router.post(
@@ -106,3 +125,20 @@ async def set_awards(
 ) -> StagePublic:
     """Prizes per place (cash, sponsor, other; optionally per nomination) and special mentions of a final."""
     return stage_public(await winners.set_awards(runtime, contest_id, stage_id, command))
+
+
+@router.get(
+    "/contests/{contest_id}/stages/{stage_id}/awards", response_model=SetAwards, dependencies=OrganiserOnly
+)
+async def get_awards(contest_id: uuid.UUID, stage_id: uuid.UUID, runtime: RuntimeDep) -> SetAwards:
+    """A final's prizes per place and special mentions as PUT stored them (none set: empty lists)."""
+    return await winners.awards_of(runtime, contest_id, stage_id)
+
+
+@router.post(
+    "/contests/{contest_id}/stages/{stage_id}/reminders", response_model=Reminded, dependencies=OrganiserOnly
+)
+async def remind_now(contest_id: uuid.UUID, stage_id: uuid.UUID, runtime: RuntimeDep) -> Reminded:
+    """Remind now every juror with entries still unscored in the open stage (a JurorReminderDue each,
+    which notifications sends); 409 when the stage is not open or has no deadline to remind of."""
+    return Reminded(reminded=await reminders.remind_now(runtime, contest_id, stage_id))

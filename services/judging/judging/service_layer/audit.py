@@ -1,26 +1,34 @@
-"""Appending to a contest's hash-chained audit log, and verifying it.
+"""Appending to a contest's hash-chained audit log (reading and verifying it: `audit_log.py`).
 
 Appends to one contest are serialised: the first statement of an append's transaction bumps the
 contest's head row (`UPDATE … RETURNING`), which holds a row lock on PostgreSQL and the write lock on
 SQLite until commit. Callers that must see a consistent state (a close reading scores) take the head
 first with `lock_head`, then read.
+
+Each record names its actor inside its payload (`"actor"`), so the chain's hashes cover who did it: the
+HTTP layer sets `ACTOR` for the request it serves (the organiser's name from `X-Kaleidoscope-Actor`,
+or a juror's), and `append` records it; a record written outside a request (the bus, the worker) has
+no actor and reads as "system".
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from ..adapters.tables import AuditHeadRow, AuditRow
-from ..domain import AuditRecord, first_broken_sequence
 from ..domain.audit import GENESIS_HASH, canonical_json, record_hash
 from .errors import NotFound
+
+ACTOR: ContextVar[str | None] = ContextVar("judging_audit_actor", default=None)
+"""Who acts in the request being served; `append` records it with the record."""
 
 
 class AuditHead:
@@ -57,7 +65,11 @@ async def lock_head(session: AsyncSession, contest_id: uuid.UUID) -> AuditHead:
 
 
 async def append(session: AsyncSession, head: AuditHead, kind: str, payload: Mapping[str, Any]) -> str:
-    """Append a record after the locked `head` (advancing it) and return the new head hash."""
+    """Append a record after the locked `head` (advancing it) and return the new head hash; the
+    request's actor (`ACTOR`), when there is one, is recorded in the payload."""
+    actor = ACTOR.get()
+    if actor is not None:
+        payload = {**payload, "actor": actor}
     sequence, text = head.sequence + 1, canonical_json(payload)
     digest = record_hash(head.hash, sequence, kind, text)
     session.add(
@@ -78,22 +90,3 @@ async def append(session: AsyncSession, head: AuditHead, kind: str, payload: Map
     )
     head.sequence, head.hash = sequence, digest
     return digest
-
-
-async def records_of(session: AsyncSession, contest_id: uuid.UUID) -> list[AuditRecord]:
-    """Every record of the contest's chain, in storage order."""
-    rows = await session.execute(
-        select(AuditRow).where(col(AuditRow.contest_id) == contest_id).order_by(col(AuditRow.sequence))
-    )
-    return [AuditRecord(r.sequence, r.kind, r.payload, r.previous_hash, r.hash) for r in rows.scalars()]
-
-
-async def verify_chain(
-    session: AsyncSession, contest_id: uuid.UUID, expected_head_hash: str | None = None
-) -> tuple[int, int | None]:
-    """(number of records, first broken sequence or None), checked against `expected_head_hash` (the
-    one a StageClosed published) or else the stored head."""
-    records = await records_of(session, contest_id)
-    head = await session.get(AuditHeadRow, contest_id)
-    expected = expected_head_hash or (head.hash if head and head.sequence == len(records) else None)
-    return len(records), first_broken_sequence(records, expected)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from sqlalchemy import select
@@ -11,6 +10,7 @@ from sqlmodel import col
 from kaleidoscope_shared.runtime import ServiceRuntime
 
 from ..adapters.tables import StageEntryRow, StageRow
+from ..domain import StageStatus
 from . import audit
 from .errors import Invalid, Refused
 from .loading import get_stage
@@ -23,7 +23,7 @@ async def order_tied_entries(
     async with runtime.sessions() as session, session.begin():
         head = await audit.lock_head(session, contest_id)
         row = await get_stage(session, contest_id, stage_id)
-        if row.status != "open":
+        if row.status != StageStatus.OPEN:
             raise Refused(f"Stage '{row.name}' is {row.status}; the chair orders ties of an open stage.")
         taken = {
             e
@@ -34,7 +34,7 @@ async def order_tied_entries(
         unknown = [str(e) for e in entry_ids if e not in taken]
         if unknown or len(set(entry_ids)) != len(entry_ids):
             raise Invalid(f"List each entry of the stage at most once; not in '{row.name}': {unknown}.")
-        row.chair_ordering_json = json.dumps([str(e) for e in entry_ids])
+        row.chair_ordering = [str(e) for e in entry_ids]
         await audit.append(
             session, head, "chair_decision", {"stage_id": stage_id, "entry_ids": [str(e) for e in entry_ids]}
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -14,7 +14,7 @@ from ..domain import Aggregation, TieBreak
 
 
 class Command(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # a stored infinity breaks the stage
 
 
 class RegisterJuror(Command):
@@ -26,6 +26,33 @@ class RegisterJuror(Command):
     territory_code: str = Field("", max_length=100)
     email: Email | None = None
     language: Literal["ru", "en"] = "ru"
+
+
+class UpdateJuror(Command):
+    """Change a juror's details: only the fields given change. A field left out keeps its value; only
+    the e-mail may be null (the juror has none): the API document says so, and a null for another
+    field is refused with 422 (`update_juror`). Their `None` defaults only mean "not given"."""
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: _only_email_nullable(schema))
+
+    name: str | None = Field(None, min_length=1, max_length=300)
+    position: str | None = Field(None, max_length=300)
+    library: str | None = Field(None, max_length=500)
+    territory_code: str | None = Field(None, max_length=100)
+    email: Email | None = None
+    language: Literal["ru", "en"] | None = None
+
+
+def _only_email_nullable(schema: dict[str, Any]) -> None:
+    for name, field in schema.get("properties", {}).items():
+        variants = field.get("anyOf")
+        if name == "email" or not variants:
+            continue
+        kept = [variant for variant in variants if variant.get("type") != "null"]
+        if len(kept) == 1:
+            del field["anyOf"]
+            field.update(kept[0])
+        field.pop("default", None)
 
 
 class SetConflict(Command):

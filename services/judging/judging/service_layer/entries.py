@@ -12,7 +12,6 @@ lists at that entry's revision, then freezes stage 1's entry list.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +19,7 @@ from sqlmodel import col
 
 from kaleidoscope_shared.bus.consumer import EventContext, RetryLater
 from kaleidoscope_shared.contracts import (
+    ContestAmended,
     ContestAnnounced,
     EntrySubmitted,
     EntryUpdated,
@@ -32,22 +32,35 @@ from .audit import start_chain
 
 
 async def record_contest(ctx: EventContext, event: ContestAnnounced) -> None:
-    """A contest's nominations and conflict rules; announcing it again updates them."""
+    """A contest's nominations and conflict rules; announcing it again updates them, unless an
+    amendment (a later revision) is already known."""
+    await _keep_contest(ctx, event, revision=1)
+
+
+async def amend_contest(ctx: EventContext, event: ContestAmended) -> None:
+    """An amended contest: the copy takes it if its revision is the highest seen (streams are
+    separate: an amendment may come before the announcement, or two amendments out of order)."""
+    await _keep_contest(ctx, event, revision=event.revision)
+
+
+async def _keep_contest(ctx: EventContext, event: ContestAnnounced | ContestAmended, revision: int) -> None:
     contest = await ctx.session.get(ContestCopy, event.contest_id)
-    nominations = json.dumps({n.code: n.title for n in event.nominations}, ensure_ascii=False)
-    rules = json.dumps(sorted(set(event.conflict_rules)))
+    nominations = {n.code: n.title for n in event.nominations}
+    rules: list[str] = sorted(set(event.conflict_rules))
     if contest is None:
         ctx.session.add(
             ContestCopy(
                 id=event.contest_id,
                 title=event.title,
-                nominations_json=nominations,
-                conflict_rules_json=rules,
+                revision=revision,
+                nominations=nominations,
+                conflict_rules=rules,
             )
         )
         await start_chain(ctx.session, event.contest_id)
-    else:
-        contest.title, contest.nominations_json, contest.conflict_rules_json = event.title, nominations, rules
+    elif revision >= contest.revision:
+        contest.title, contest.nominations, contest.conflict_rules = event.title, nominations, rules
+        contest.revision = revision
 
 
 async def record_entry(ctx: EventContext, event: EntrySubmitted | EntryUpdated) -> None:
@@ -60,19 +73,14 @@ async def record_entry(ctx: EventContext, event: EntrySubmitted | EntryUpdated) 
         "nomination_code": event.nomination_code,
         "title": event.title,
         "revision": event.revision,
-        "authors_json": json.dumps(
-            [
-                {"full_name": a.full_name, "library": a.library, "territory_code": a.territory_code}
-                for a in event.authors
-            ],
-            ensure_ascii=False,
-        ),
+        "authors": [
+            {"full_name": a.full_name, "library": a.library, "territory_code": a.territory_code}
+            for a in event.authors
+        ],
         "submitted_at": event.submitted_at,
         "annotation": event.annotation,
-        "links_json": json.dumps(list(event.links), ensure_ascii=False),
-        "attachments_json": json.dumps(
-            [a.model_dump(mode="json") for a in event.attachments], ensure_ascii=False
-        ),
+        "links": list(event.links),
+        "attachments": [a.model_dump(mode="json") for a in event.attachments],
     }
     if entry is None:
         ctx.session.add(EntryCopy(id=event.entry_id, contest_id=event.contest_id, **content))

@@ -8,7 +8,6 @@ submissions, which keeps the files, checks before serving one.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,11 +19,12 @@ from sqlmodel import col
 from kaleidoscope_shared.grants import ENTRY_FILE, issue_grant
 from kaleidoscope_shared.runtime import ServiceRuntime
 
-from ..adapters.tables import AssignmentRow, ConflictRow, EntryCopy, JurorRow, ScoreRow, StageRow
-from ..domain import StageKind
+from ..adapters.tables import AssignmentRow, ConflictRow, EntryCopy, ScoreRow, StageRow
+from ..domain import StageKind, StageStatus
 from .commands import DeclareStage
 from .errors import NotFound, Refused
 from .loading import get_stage
+from .ports import JurorRecord
 from .scoring import scoring_refusal
 from .stages import stages_of
 
@@ -45,7 +45,7 @@ class JurorStage:
 
 
 async def stages_for_juror(
-    runtime: ServiceRuntime, juror: JurorRow, now: datetime | None = None
+    runtime: ServiceRuntime, juror: JurorRecord, now: datetime | None = None
 ) -> list[JurorStage]:
     """Every stage of the juror's contest in order (declared, open, closed), with their assignments."""
     now = now or datetime.now(UTC)
@@ -87,14 +87,12 @@ def _juror_stage(row: StageRow, assigned: list[uuid.UUID], scored: int, now: dat
         note = "Entries of a final are scored during or after their defence; none of yours has started yet."
     return JurorStage(
         row=row,
-        definition=DeclareStage.model_validate_json(row.definition_json),
+        definition=DeclareStage.model_validate(row.definition),
         assigned=len(assigned),
         scored=scored,
         scorable_entry_ids=scorable,
         scoring_note=note,
-        defended_entry_ids=[uuid.UUID(e) for e in json.loads(row.defended_json)]
-        if row.kind == StageKind.FINAL
-        else [],
+        defended_entry_ids=[uuid.UUID(e) for e in row.defended] if row.kind == StageKind.FINAL else [],
     )
 
 
@@ -115,13 +113,13 @@ class EntryContent:
 
 
 async def entry_for_juror(
-    runtime: ServiceRuntime, juror: JurorRow, stage_id: uuid.UUID, entry_id: uuid.UUID
+    runtime: ServiceRuntime, juror: JurorRecord, stage_id: uuid.UUID, entry_id: uuid.UUID
 ) -> EntryContent:
     """The entry's whole content, for a juror assigned to it, without a conflict, in an open stage."""
     async with runtime.sessions() as session:
         row = await get_stage(session, juror.contest_id, stage_id)
-        if row.status != "open":
-            when = "has not opened yet" if row.status == "declared" else "is closed"
+        if row.status != StageStatus.OPEN:
+            when = "has not opened yet" if row.status == StageStatus.DECLARED else "is closed"
             raise Refused(
                 f"Stage '{row.name}' {when}: its entries can be read only while it is open.",
                 stage_status=row.status,
@@ -162,12 +160,9 @@ async def entry_for_juror(
         nomination_code=entry.nomination_code,
         title=entry.title,
         annotation=entry.annotation,
-        links=json.loads(entry.links_json),
-        authors=None if row.blind else json.loads(entry.authors_json),
-        attachments=[
-            {**a, "grant": file_grant(runtime, entry.id, a["key"])}
-            for a in json.loads(entry.attachments_json)
-        ],
+        links=list(entry.links),
+        authors=None if row.blind else entry.authors,
+        attachments=[{**a, "grant": file_grant(runtime, entry.id, a["key"])} for a in entry.attachments],
         scored=score is not None,
         withdrawn=entry.withdrawn,
     )

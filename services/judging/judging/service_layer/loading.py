@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -33,6 +32,7 @@ from ..domain import (
     ScoreTable,
 )
 from .errors import NotFound
+from .ports import JurorRecord
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -52,16 +52,23 @@ async def get_stage(session: AsyncSession, contest_id: uuid.UUID, stage_id: uuid
 
 
 def entry_of(row: EntryCopy) -> Entry:
-    authors = tuple(
-        Author(a["full_name"], a["library"], a["territory_code"]) for a in json.loads(row.authors_json)
-    )
+    authors = tuple(Author(a["full_name"], a["library"], a["territory_code"]) for a in row.authors)
     submitted = row.submitted_at or EPOCH
     if submitted.tzinfo is None:  # SQLite hands back naive datetimes
         submitted = submitted.replace(tzinfo=UTC)
     return Entry(str(row.id), row.nomination_code, authors, submitted, row.title, row.withdrawn)
 
 
-def juror_of(row: JurorRow) -> Juror:
+def libraries_of(libraries: Iterable[str]) -> str:
+    """An entry's library as one line: its authors' libraries, each once, in the authors' order."""
+    seen: dict[str, None] = {}
+    for library in libraries:
+        if library.strip():
+            seen.setdefault(library.strip(), None)
+    return "; ".join(seen)
+
+
+def juror_of(row: JurorRecord) -> Juror:
     return Juror(str(row.id), row.name, row.position, row.library, row.territory_code, row.email)
 
 
@@ -88,7 +95,7 @@ async def conflict_policy(session: AsyncSession, contest: ContestCopy) -> Confli
         DeclaredConflict(str(r.juror_id), str(r.entry_id), ConflictSource(r.source), r.reason)
         for r in rows.scalars()
     )
-    rules = frozenset(ConflictRule(r) for r in json.loads(contest.conflict_rules_json))
+    rules = frozenset(ConflictRule(r) for r in contest.conflict_rules)
     return ConflictPolicy(rules=rules, declared=declared)
 
 
@@ -110,20 +117,19 @@ async def score_table(
     """The stage's latest sheets as columns, only of `allowed` (assigned, non-conflicted) pairs."""
     keep = set(allowed)
     rows = await session.execute(
-        select(col(ScoreRow.juror_id), col(ScoreRow.entry_id), col(ScoreRow.marks_json)).where(
+        select(col(ScoreRow.juror_id), col(ScoreRow.entry_id), col(ScoreRow.marks)).where(
             col(ScoreRow.stage_id) == stage_id
         )
     )
     jurors: dict[str, int] = {}
     entries: dict[str, int] = {}
     juror_codes, entry_codes, marks = [], [], []
-    for juror_id, entry_id, marks_json in rows:
+    for juror_id, entry_id, given in rows:
         pair = (str(juror_id), str(entry_id))
         if pair not in keep:
             continue
         juror_codes.append(jurors.setdefault(pair[0], len(jurors)))
         entry_codes.append(entries.setdefault(pair[1], len(entries)))
-        given = json.loads(marks_json)
         marks.append([float(given[name]) for name in criterion_names])
     return ScoreTable.from_columns(
         criterion_names, list(jurors), list(entries), juror_codes, entry_codes, marks

@@ -23,21 +23,21 @@ from ..adapters.tables import (
     AssignmentRow,
     ContestCopy,
     EntryCopy,
-    JurorRow,
     ScoreRow,
     StageEntryRow,
     StageRow,
 )
-from ..domain import Assignment, ScoreSheet, StageKind, validate_score_sheet
+from ..domain import Assignment, ScoreSheet, StageKind, StageStatus, validate_score_sheet
 from . import audit
 from .errors import NotFound, Refused
 from .loading import conflict_policy, entry_of, get_stage, juror_of
-from .stage_definitions import stage_from_json
+from .ports import JurorRecord
+from .stage_definitions import stage_from_definition
 
 
 async def give_score(
     runtime: ServiceRuntime,
-    juror: JurorRow,
+    juror: JurorRecord,
     stage_id: uuid.UUID,
     entry_id: uuid.UUID,
     marks: dict[str, float],
@@ -79,7 +79,7 @@ async def give_score(
 
 
 async def _stage_and_assignment(
-    session: AsyncSession, juror: JurorRow, stage_id: uuid.UUID, entry_id: uuid.UUID
+    session: AsyncSession, juror: JurorRecord, stage_id: uuid.UUID, entry_id: uuid.UUID
 ) -> tuple[StageRow, uuid.UUID | None]:
     assigned = and_(
         col(AssignmentRow.stage_id) == col(StageRow.id),
@@ -100,7 +100,7 @@ async def _stage_and_assignment(
 
 async def _check_rules(
     session: AsyncSession,
-    juror: JurorRow,
+    juror: JurorRecord,
     stage_id: uuid.UUID,
     entry_id: uuid.UUID,
     marks: dict[str, float],
@@ -126,7 +126,7 @@ async def _check_rules(
     _, assigned = await _stage_and_assignment(session, juror, stage_id, entry_id)
     validate_score_sheet(
         ScoreSheet(str(juror.id), str(entry_id), marks),
-        stage=stage_from_json(row.definition_json),
+        stage=stage_from_definition(row.definition),
         juror=juror_of(juror),
         entry=entry_of(entry),
         assignment=Assignment(frozenset({(str(juror.id), str(entry_id))} if assigned else set())),
@@ -147,9 +147,9 @@ def scoring_refusal(row: StageRow, now: datetime, entry_id: uuid.UUID | None = N
 
 
 def _refuse_unless_open(row: StageRow, now: datetime) -> None:
-    if row.status != "open":
+    if row.status != StageStatus.OPEN:
         raise Refused(f"Stage '{row.name}' is {row.status}: scores are taken only while it is open.")
-    deadline = stage_from_json(row.definition_json).deadline
+    deadline = stage_from_definition(row.definition).deadline
     if deadline is not None and now > deadline:
         raise Refused(
             f"Stage '{row.name}' stopped taking scores at its deadline, {deadline.isoformat()} (server time)."
@@ -159,7 +159,7 @@ def _refuse_unless_open(row: StageRow, now: datetime) -> None:
 def _refuse_before_defence(row: StageRow, entry_id: uuid.UUID) -> None:
     if row.kind != StageKind.FINAL or row.defending_entry_id == entry_id:
         return
-    if str(entry_id) not in json.loads(row.defended_json):
+    if str(entry_id) not in row.defended:
         raise Refused(f"Entry {entry_id} has not defended yet; score it during or after its defence.")
 
 
@@ -172,12 +172,12 @@ async def _store(
     now: datetime,
 ) -> ScoreRow:
     """Insert the sheet or revise it, in one statement (an upsert on the sheet's key)."""
-    text = json.dumps(marks, sort_keys=True)
+    marks = dict(sorted(marks.items()))
     values: dict[str, Any] = {
         "stage_id": stage_id,
         "juror_id": juror_id,
         "entry_id": entry_id,
-        "marks_json": text,
+        "marks": marks,
         "revision": 1,
         "scored_at": now,
     }
@@ -187,7 +187,7 @@ async def _store(
         .values(**values)
         .on_conflict_do_update(
             index_elements=["stage_id", "juror_id", "entry_id"],
-            set_={"marks_json": text, "scored_at": now, "revision": col(ScoreRow.revision) + 1},
+            set_={"marks": marks, "scored_at": now, "revision": col(ScoreRow.revision) + 1},
         )
         .returning(col(ScoreRow.revision))
     )
@@ -196,14 +196,14 @@ async def _store(
         stage_id=stage_id,
         juror_id=juror_id,
         entry_id=entry_id,
-        marks_json=text,
+        marks=marks,
         revision=revision,
         scored_at=now,
     )
 
 
 async def own_score(
-    runtime: ServiceRuntime, juror: JurorRow, stage_id: uuid.UUID, entry_id: uuid.UUID
+    runtime: ServiceRuntime, juror: JurorRecord, stage_id: uuid.UUID, entry_id: uuid.UUID
 ) -> ScoreRow:
     """The juror's own sheet for the entry (404 when they have not scored it)."""
     async with runtime.sessions() as session:
@@ -215,7 +215,7 @@ async def own_score(
 
 
 async def jury_scores(
-    runtime: ServiceRuntime, juror: JurorRow, stage_id: uuid.UUID, entry_id: uuid.UUID
+    runtime: ServiceRuntime, juror: JurorRecord, stage_id: uuid.UUID, entry_id: uuid.UUID
 ) -> list[dict[str, float]]:
     """The other jurors' marks for an entry, shown only to a juror who has scored it (and, in a final,
     only once its defence has ended)."""
@@ -223,13 +223,13 @@ async def jury_scores(
         row = await get_stage(session, juror.contest_id, stage_id)
         if await session.get(ScoreRow, (stage_id, juror.id, entry_id)) is None:
             raise NotFound(f"Score entry {entry_id} yourself before seeing the other jurors' scores.")
-        if row.kind == StageKind.FINAL and str(entry_id) not in json.loads(row.defended_json):
+        if row.kind == StageKind.FINAL and str(entry_id) not in row.defended:
             raise Refused("Scores of a final stay hidden until the entry's defence ends.")
         rows = await session.execute(
-            select(col(ScoreRow.marks_json)).where(
+            select(col(ScoreRow.marks)).where(
                 col(ScoreRow.stage_id) == stage_id,
                 col(ScoreRow.entry_id) == entry_id,
                 col(ScoreRow.juror_id) != juror.id,
             )
         )
-        return sorted((json.loads(text) for (text,) in rows), key=lambda m: json.dumps(m, sort_keys=True))
+        return sorted((marks for (marks,) in rows), key=lambda m: json.dumps(m, sort_keys=True))

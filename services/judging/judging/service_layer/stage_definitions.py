@@ -46,9 +46,14 @@ def stage_from_declaration(command: DeclareStage) -> Stage:
     )
 
 
+def stage_from_definition(definition: dict[str, Any]) -> Stage:
+    """The domain stage a stored declaration (a JSON column's value) describes."""
+    return _stage_from_text(json.dumps(definition, sort_keys=True))
+
+
 @functools.lru_cache(maxsize=256)
-def stage_from_json(text: str) -> Stage:
-    """The domain stage stored as a declaration's JSON (stages are immutable: parsed once per text)."""
+def _stage_from_text(text: str) -> Stage:
+    # stages are immutable: each declaration is parsed once, keyed by its canonical text
     return stage_from_declaration(DeclareStage.model_validate_json(text))
 
 
@@ -74,9 +79,9 @@ def _assignment(mode: AssignmentIn) -> AssignmentMode:
     return JurorsPerEntry(mode.k, mode.cap_per_juror, mode.seed)
 
 
-def awards_from_json(text: str) -> Awards:
+def awards_from_definition(awards: dict[str, Any]) -> Awards:
     """The organiser's awards as the domain reads them (no prizes when none were set)."""
-    command = SetAwards.model_validate(json.loads(text or "{}"))
+    command = SetAwards.model_validate(awards)
     by_place: dict[int, tuple[Prize, ...]] = {}
     by_nomination: dict[tuple[str, int], tuple[Prize, ...]] = {}
     for place in command.places:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 
@@ -14,14 +13,14 @@ from kaleidoscope_shared.contracts import JurorAssigned, StageOpened
 from kaleidoscope_shared.runtime import ServiceRuntime
 
 from ..adapters.tables import AssignmentRow, ContestCopy, EntryCopy, ResultRow, StageEntryRow, StageRow
-from ..domain import ContestStages, InvalidStageDefinition, StageKind, assign_jurors
+from ..domain import ContestStages, InvalidStageDefinition, StageKind, StageStatus, assign_jurors
 from . import audit
 from .commands import DeclareStage
 from .errors import Invalid, Refused
-from .jury import personal_link
+from .jury import sealed_personal_link
 from .loading import conflict_policy, entry_of, get_contest, get_stage, juror_of, jurors_of
 from .sql import rows_changed
-from .stage_definitions import stage_from_declaration, stage_from_json
+from .stage_definitions import stage_from_declaration, stage_from_definition
 
 
 async def declare_stage(runtime: ServiceRuntime, contest_id: uuid.UUID, command: DeclareStage) -> StageRow:
@@ -34,7 +33,7 @@ async def declare_stage(runtime: ServiceRuntime, contest_id: uuid.UUID, command:
         head = await audit.lock_head(session, contest_id)
         existing = await stages_of(session, contest_id)
         try:
-            ContestStages((*(stage_from_json(s.definition_json) for s in existing), stage))
+            ContestStages((*(stage_from_definition(s.definition) for s in existing), stage))
         except InvalidStageDefinition as error:
             raise Invalid(str(error)) from None
         row = StageRow(
@@ -44,7 +43,7 @@ async def declare_stage(runtime: ServiceRuntime, contest_id: uuid.UUID, command:
             name=command.name,
             kind=command.kind,
             blind=command.blind,
-            definition_json=command.model_dump_json(),
+            definition=command.model_dump(mode="json"),
         )
         session.add(row)
         await audit.append(
@@ -53,6 +52,64 @@ async def declare_stage(runtime: ServiceRuntime, contest_id: uuid.UUID, command:
             "stage_declared",
             {"stage_id": row.id, "definition": command.model_dump(mode="json")},
         )
+    return row
+
+
+async def replace_stage(
+    runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: uuid.UUID, command: DeclareStage
+) -> StageRow:
+    """Replace a declared, not yet opened stage's definition; its place in the order stays."""
+    try:
+        stage = stage_from_declaration(command)
+    except InvalidStageDefinition as error:
+        raise Invalid(str(error)) from None
+    async with runtime.sessions() as session, session.begin():
+        head = await audit.lock_head(session, contest_id)
+        row = await _declared_stage(session, contest_id, stage_id, "replaced")
+        existing = await stages_of(session, contest_id)
+        try:
+            ContestStages(
+                tuple(stage if s.id == row.id else stage_from_definition(s.definition) for s in existing)
+            )
+        except InvalidStageDefinition as error:
+            raise Invalid(str(error)) from None
+        row.name, row.kind, row.blind = command.name, command.kind, command.blind
+        row.definition = command.model_dump(mode="json")
+        session.add(row)
+        await audit.append(
+            session,
+            head,
+            "stage_replaced",
+            {"stage_id": row.id, "definition": command.model_dump(mode="json")},
+        )
+    return row
+
+
+async def remove_stage(runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: uuid.UUID) -> None:
+    """Remove a declared, not yet opened stage; the stages declared after it move up one place."""
+    async with runtime.sessions() as session, session.begin():
+        head = await audit.lock_head(session, contest_id)
+        row = await _declared_stage(session, contest_id, stage_id, "removed")
+        rest = [s for s in await stages_of(session, contest_id) if s.id != row.id]
+        try:
+            ContestStages(tuple(stage_from_definition(s.definition) for s in rest))
+        except InvalidStageDefinition as error:
+            raise Invalid(str(error)) from None
+        await session.delete(row)
+        await session.flush()
+        for later in (s for s in rest if s.position > row.position):  # in order: each place is free
+            later.position -= 1
+            session.add(later)
+            await session.flush()
+        await audit.append(session, head, "stage_removed", {"stage_id": row.id, "name": row.name})
+
+
+async def _declared_stage(
+    session: AsyncSession, contest_id: uuid.UUID, stage_id: uuid.UUID, verb: str
+) -> StageRow:
+    row = await get_stage(session, contest_id, stage_id)
+    if row.status != StageStatus.DECLARED:
+        raise Refused(f"The stage is {row.status}: only a stage that has not been opened can be {verb}.")
     return row
 
 
@@ -71,14 +128,14 @@ async def open_stage(runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: u
         claimed = await rows_changed(
             session,
             update(StageRow)
-            .where(col(StageRow.id) == stage_id, col(StageRow.status) == "declared")
-            .values(status="open", opened_at=datetime.now(UTC)),
+            .where(col(StageRow.id) == stage_id, col(StageRow.status) == StageStatus.DECLARED)
+            .values(status=StageStatus.OPEN, opened_at=datetime.now(UTC)),
         )
         if claimed != 1:
             raise Refused(f"Stage '{row.name}' is {row.status}; only a declared stage can be opened.")
         contest = await get_contest(session, contest_id)
         entries = await _entries_taken_into(session, contest, row)
-        stage = stage_from_json(row.definition_json)
+        stage = stage_from_definition(row.definition)
         jurors = [juror_of(j) for j in await jurors_of(session, contest_id)]
         if not jurors:
             raise Refused("The contest has no jurors yet; register the jury before opening a stage.")
@@ -93,9 +150,9 @@ async def open_stage(runtime: ServiceRuntime, contest_id: uuid.UUID, stage_id: u
         )
         await session.refresh(row)
         if row.kind == StageKind.FINAL:
-            row.running_order_json = json.dumps(
-                [str(e.id) for e in sorted(entries, key=lambda e: (e.nomination_code, str(e.id)))]
-            )
+            row.running_order = [
+                str(e.id) for e in sorted(entries, key=lambda e: (e.nomination_code, str(e.id)))
+            ]
         await audit.append(
             session,
             head,
@@ -132,7 +189,7 @@ async def _entries_taken_into(session: AsyncSession, contest: ContestCopy, row: 
             )
         )
     ).scalar_one()
-    if previous.status != "closed":
+    if previous.status != StageStatus.CLOSED:
         raise Refused(
             f"Stage '{previous.name}' must close before '{row.name}' opens: it takes the entries that advance."
         )
@@ -145,7 +202,7 @@ async def _entries_taken_into(session: AsyncSession, contest: ContestCopy, row: 
 
 
 async def _announce_opening(runtime, session, row, entry_ids, assignment, jurors) -> None:
-    stage = stage_from_json(row.definition_json)
+    stage = stage_from_definition(row.definition)
     await runtime.outbox.add(
         session,
         StageOpened(
@@ -172,7 +229,7 @@ async def _announce_opening(runtime, session, row, entry_ids, assignment, jurors
                 entry_ids=[uuid.UUID(e) for e in assignment.entries_of(str(juror.id))],
                 deadline=stage.deadline,
                 language=juror.language,
-                personal_link=personal_link(runtime.settings, juror.id),
+                sealed_personal_link=sealed_personal_link(runtime.settings, juror.id, juror.link_generation),
             )
             for juror in jurors
         ),
