@@ -3,6 +3,7 @@ broken channel reported by name while the others load."""
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,11 @@ from notifications.templates import TemplatesInvalid
 PRODUCTION = {
     "environment": "production",
     "database_url": "postgresql+asyncpg://db/notifications",
-    "organiser_token": "o" * 32,
-    "grant_key": "g" * 40,
+    "organiser_token": secrets.token_urlsafe(32),
+    "grant_key": secrets.token_urlsafe(32),
+    "link_key": secrets.token_urlsafe(32),
 }
+DOCUMENT_KEY = secrets.token_urlsafe(32)
 
 
 def test_production_refuses_the_development_document_key() -> None:
@@ -26,13 +29,21 @@ def test_production_refuses_the_development_document_key() -> None:
 
 
 def test_production_starts_with_a_real_document_key() -> None:
-    settings = NotificationsSettings(**PRODUCTION, document_signing_key="k" * 40, enabled_channels=["email"])
-    assert settings.document_signing_key.get_secret_value() == "k" * 40
+    settings = NotificationsSettings(
+        **PRODUCTION, document_signing_key=DOCUMENT_KEY, enabled_channels=["email"]
+    )
+    assert settings.document_signing_key.get_secret_value() == DOCUMENT_KEY
+
+
+@pytest.mark.parametrize("weak", ["k" * 40, "CHANGE-ME-to-a-random-secret-of-32-characters-or-more", "short"])
+def test_production_refuses_a_weak_or_placeholder_document_key(weak: str) -> None:
+    with pytest.raises(ValidationError, match="document_signing_key is refused"):
+        NotificationsSettings(**PRODUCTION, document_signing_key=weak, enabled_channels=["email"])
 
 
 def test_production_refuses_a_webhook_channel_without_a_secret() -> None:
     with pytest.raises(ValidationError, match="webhook_secret"):
-        NotificationsSettings(**PRODUCTION, document_signing_key="k" * 40, enabled_channels=["webhook"])
+        NotificationsSettings(**PRODUCTION, document_signing_key=DOCUMENT_KEY, enabled_channels=["webhook"])
 
 
 def test_the_file_channel_writes_under_the_data_dir_by_default(tmp_path: Path) -> None:

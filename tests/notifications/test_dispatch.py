@@ -108,7 +108,10 @@ async def test_a_finished_contest_is_written_with_its_pdfs_and_announced_as_deli
     assert {r.status for r in sent} == {"sent"} and len(sent) == 3  # received, finished, organiser's results
     finished = next(r for r in sent if r.kind == "contest_finished_participant")
     summary = json.loads((folder / f"{finished.id}.json").read_text())
-    assert sorted(a["filename"].split("-")[0] for a in summary["attachments"]) == ["participant", "thank"]
+    assert sorted(a["filename"] for a in summary["attachments"]) == [
+        "Благодарственное письмо — Заводискер О. Ю.pdf",
+        "Диплом участника — Заводискер О. Ю.pdf",
+    ]
     assert len(list((tmp_path / "documents").glob("*.pdf"))) == 2
     delivered = [e for e in await outbox_events(service) if e.type == "notification-delivered"]
     assert sorted(e.payload["delivery_id"] for e in delivered) == sorted(str(r.id) for r in sent)

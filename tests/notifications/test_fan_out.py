@@ -32,8 +32,10 @@ from sqlmodel import select
 from kaleidoscope_shared import contracts
 from kaleidoscope_shared.bus.consumer import ConsumerSettings, EventContext, RetryLater, StreamConsumer
 from kaleidoscope_shared.contracts import EntryUpdated, EntryWithdrawn
+from kaleidoscope_shared.sealing import unseal
 from notifications.adapters.tables import DeliveryRow, DocumentRow, EntryCopy, PreferenceRow
 from notifications.bootstrap import Notifications
+from notifications.domain.links import reveal
 from notifications.entrypoints.bus import build_handlers
 
 
@@ -64,7 +66,9 @@ async def test_every_co_author_is_told_their_entry_was_received_with_its_private
         ("zavodisker@belovo-lib.example", "file", "pending"),
     ]
     assert all("Рюкзачок знаний" in r.subject for r in rows)
-    assert all("https://kaleidoscope.example/e/1?t=secret" in r.text for r in rows)
+    # an event from before links were sealed (the link in clear): kept sealed, sent with the link
+    assert all("t=secret" not in r.text and "[[sealed:v1:" in r.text for r in rows)
+    assert all("https://kaleidoscope.example/e/1?t=secret" in opened(service, r.text) for r in rows)
 
 
 async def test_a_redelivered_event_adds_no_second_delivery(service: Notifications, namespace: str) -> None:
@@ -219,7 +223,8 @@ async def test_a_juror_is_reminded_of_the_entries_still_to_score_with_their_pers
     [row] = [r for r in await deliveries(service) if r.event_type == "juror-reminder-due"]
     assert (row.recipient, row.kind) == ("petrov@jury.example", "juror_reminder")
     assert "Рюкзачок знаний" in row.text and "15 сентября 2025" in row.text
-    assert f"Ваша личная страница: {link}" in row.text
+    assert "grant=" not in row.text and "Ваша личная страница: [[sealed:v1:" in row.text
+    assert f"Ваша личная страница: {link}" in opened(service, row.text)
 
 
 async def test_an_entry_that_never_finds_its_contest_is_dead_lettered_with_the_reason_and_work_goes_on(
@@ -269,3 +274,9 @@ async def test_an_entry_that_never_finds_its_contest_is_dead_lettered_with_the_r
     [(_, record)] = dead
     assert record[b"reason"] == b"max-deliveries" and b"has not been announced" in record[b"error"]
     assert [r.recipient for r in await deliveries(service)] == [ZAVODISKER.email]
+
+
+def opened(service: Notifications, text: str) -> str:
+    """A stored message's text with its sealed links opened, as the dispatcher hands it to a channel."""
+    key = service.settings.link_key.get_secret_value()
+    return reveal(text, lambda sealed: unseal(sealed, key))

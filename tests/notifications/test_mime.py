@@ -6,8 +6,9 @@ import base64
 import email
 import uuid
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 from email.message import EmailMessage
-from email.policy import default
+from email.policy import compat32, default
 
 import pytest
 from hypothesis import given
@@ -35,15 +36,23 @@ def _read(raw: bytes) -> EmailMessage:
     return email.message_from_bytes(raw, _class=EmailMessage, policy=default)  # type: ignore[arg-type]
 
 
+def _display_name(raw: bytes, header: str) -> str:
+    """The display name as an RFC 2047 reader reads it (the whitespace between two encoded words
+    dropped, § 6.2); the header registry of `policy.default` keeps it, see test_email_headers."""
+    value = email.message_from_bytes(raw, policy=compat32)[header]
+    phrase = value.rpartition(" <")[0] if "<" in value else ""
+    return str(make_header(decode_header(phrase)))
+
+
 def test_headers_bodies_and_attachments_come_back_unchanged() -> None:
     raw = build_email(
         MESSAGE, sender="noreply@kaleidoscope.example", sender_name="Конкурс", message_id_domain="k.example"
     )
     mail = _read(raw)
     assert mail["Subject"] == MESSAGE.subject
-    assert mail["To"].addresses[0].display_name == "Заводискер Оксана Юрьевна"
+    assert _display_name(raw, "To") == "Заводискер Оксана Юрьевна"
     assert mail["To"].addresses[0].addr_spec == "zavodisker@belovo-lib.example"
-    assert mail["From"].addresses[0].display_name == "Конкурс"
+    assert _display_name(raw, "From") == "Конкурс"
     assert mail["Message-ID"] == "<44444444-4444-4444-8444-444444444444@k.example>"
     assert mail["Content-Language"] == "ru"
     assert mail["X-Kaleidoscope-Kind"] == "contest_finished_participant"
@@ -59,9 +68,7 @@ def test_lines_are_crlf_and_short_and_the_message_is_ascii() -> None:
     raw = build_email(MESSAGE, sender="noreply@kaleidoscope.example", message_id_domain="k.example")
     assert raw.isascii()
     assert b"\n" not in raw.replace(b"\r\n", b"")
-    # a display name is one encoded word (see mime._mailbox), so only the To line may pass 78
-    lines = [line for line in raw.split(b"\r\n") if not line.startswith(b"To: ")]
-    assert max(len(line) for line in lines) <= 78
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
 
 
 def test_a_resend_is_byte_for_byte_the_same_message_at_the_same_time() -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from test_channels_in_service import Mailbox, free_port
 
 from notifications.adapters.tables import DeliveryRow
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -33,14 +34,6 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-
-
-def wait_until(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.1)
 
 
 def group_caught_up(client: redis_sync.Redis, streams: list[str]) -> bool:

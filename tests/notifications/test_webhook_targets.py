@@ -25,7 +25,17 @@ NON_PUBLIC = [
     "https://[::ffff:10.1.2.3]/hook",
     "https://192.168.1.10/hook",
     "https://[fe80::1]/hook",
+    "https://[::127.0.0.1]/hook",  # IPv4-compatible
+    "https://[64:ff9b::7f00:1]/hook",  # NAT64 of 127.0.0.1
+    "https://[64:ff9b::a9fe:a9fe]/latest/meta-data",  # NAT64 of 169.254.169.254
+    "https://[64:ff9b:1::a00:5]/hook",  # local-use NAT64 of 10.0.0.5
+    "https://[2002:7f00:1::1]/hook",  # 6to4 of 127.0.0.1
 ]
+
+
+async def test_an_ipv6_address_carrying_a_public_ipv4_one_is_accepted() -> None:
+    await validate_webhook_url("https://[64:ff9b::5db8:d822]/hook", TargetPolicy())  # NAT64 of 93.184.216.34
+    await validate_webhook_url("https://[2606:4700::1111]/hook", TargetPolicy())
 
 
 @pytest.mark.parametrize("url", NON_PUBLIC)

@@ -40,6 +40,7 @@ class Notifications:
             default_channels=tuple(s.default_channels),
             timezone=s.timezone,
             city=s.document_city,
+            link_key=s.link_key.get_secret_value(),
         )
 
     def load_channels(self) -> LoadedChannels:
@@ -63,7 +64,9 @@ class Notifications:
             sessions=self.runtime.sessions,
             outbox=self.runtime.outbox,
             channels=channels,
-            messages=MessageBuilder(self.runtime.sessions, self.document_files(executor)),
+            messages=MessageBuilder(
+                self.runtime.sessions, self.document_files(executor), s.link_key.get_secret_value()
+            ),
             name=s.consumer_name(),
             policy=s.retry_policy(),
             batch_size=s.dispatch_batch_size,

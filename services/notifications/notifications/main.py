@@ -45,7 +45,7 @@ async def worker(settings: NotificationsSettings | None = None, stop: asyncio.Ev
     dispatcher = service.dispatcher(loaded.channels, executor)
 
     async def dispatch(stop: asyncio.Event) -> None:
-        await dispatcher.run(stop, settings.dispatch_interval_s)
+        await dispatcher.run(stop, settings.dispatch_interval_s, woken=service.runtime.events_applied)
 
     try:
         handlers = build_handlers(service.fan_out_config())

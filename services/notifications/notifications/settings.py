@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from kaleidoscope_shared.secrets import weak_secret_reason
 from kaleidoscope_shared.settings import ServiceSettings
 
 from .domain import RetryPolicy
@@ -55,7 +56,12 @@ class NotificationsSettings(ServiceSettings):
     document_city: str = ""
 
     # Sending.
-    dispatch_interval_s: float = Field(0.05, gt=0)
+    dispatch_interval_s: float = Field(
+        1.0,
+        gt=0,
+        description="how often the dispatcher looks for due deliveries (retries, other processes' rows); "
+        "after this worker applies events it looks at once",
+    )
     dispatch_batch_size: int = Field(100, ge=1, le=1000)
     dispatch_lease_s: float = Field(60.0, gt=0)
     dispatch_concurrency: int = Field(8, ge=1)
@@ -71,10 +77,11 @@ class NotificationsSettings(ServiceSettings):
         if self.environment != "production":
             return self
         key = self.document_signing_key.get_secret_value()
-        if key == DEVELOPMENT_DOCUMENT_KEY or len(key) < 32:
+        reason = weak_secret_reason(key, min_length=32, known_public=(DEVELOPMENT_DOCUMENT_KEY,))
+        if reason:
             raise ValueError(
-                "notifications: set a random document_signing_key of at least 32 characters in production "
-                "(the development default is public, so anyone could forge a diploma)"
+                f"notifications: document_signing_key is refused in production: {reason}. Set a random "
+                "secret of at least 32 characters (with a known key anyone could forge a diploma)."
             )
         if "webhook" in self.enabled_channels and self.webhook_secret is None:
             raise ValueError("notifications: the webhook channel is enabled but webhook_secret is not set")
@@ -109,7 +116,11 @@ class NotificationsSettings(ServiceSettings):
                 "sender": self.smtp_sender,
                 "sender_name": self.smtp_sender_name,
             },
-            "file": {"path": self.messages_dir(), "sender": self.smtp_sender},
+            "file": {
+                "path": self.messages_dir(),
+                "sender": self.smtp_sender,
+                "sender_name": self.smtp_sender_name,
+            },
             "console": {},
         }
         if self.webhook_secret is not None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from kaleidoscope_shared.contracts import Author, Organiser
+from kaleidoscope_shared.contracts import Author, Organiser, Signatory
 
 from ..domain import ContestView, EntryView, Person
 from ..domain.kinds import language_or_default
@@ -35,6 +35,18 @@ def author_record(author: Author) -> dict[str, Any]:
 def organiser_record(organiser: Organiser) -> dict[str, Any]:
     email = str(organiser.email) if organiser.email else None
     return {"key": (email or f"name:{organiser.name}").lower(), "name": organiser.name, "email": email}
+
+
+SIGNATORY = "signatory"
+FULL_TITLE = "full_title"
+"""The contests table's `organisers` JSON also holds what the contest's documents print, as records
+with a `role`: each signatory (name, position) and the contest's full name. `contest_view` reads them
+apart from the organisers, who are people to notify."""
+
+
+def document_records(full_title: str, signatories: Iterable[Signatory]) -> list[dict[str, Any]]:
+    records = [{"role": SIGNATORY, "name": s.name, "position": s.position} for s in signatories]
+    return records + ([{"role": FULL_TITLE, "name": full_title}] if full_title else [])
 
 
 def person(record: dict[str, Any]) -> Person:
@@ -77,11 +89,15 @@ def contest_view(contest: ContestCopy, entries: Iterable[EntryCopy]) -> ContestV
         contest_id=contest.contest_id,
         title=contest.title,
         nominations=dict(contest.nominations),
-        organisers=tuple(person(o) for o in contest.organisers),
+        organisers=tuple(person(o) for o in contest.organisers if "role" not in o),
         entries={row.entry_id: entry_view(row) for row in entries},
         contact=contest.contact,
         final_date=contest.final_date,
         final_place=contest.final_place,
+        full_title=next((o["name"] for o in contest.organisers if o.get("role") == FULL_TITLE), ""),
+        signatories=tuple(
+            (o["name"], o.get("position", "")) for o in contest.organisers if o.get("role") == SIGNATORY
+        ),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import Executor
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kaleidoscope_shared.files import write_atomically
+from kaleidoscope_shared.observability.metrics import DOCUMENT_RENDER_SECONDS
 
 from ..documents import DocumentFields, issue_document
 from ..domain import DocumentKind
@@ -32,6 +34,7 @@ def fields_to_json(fields: DocumentFields) -> dict[str, Any]:
         "kind": fields.kind.value,
         "issued_on": fields.issued_on.isoformat(),
         "organisers": list(fields.organisers),
+        "signatories": [list(signatory) for signatory in fields.signatories],
     }
     return data
 
@@ -44,25 +47,39 @@ def fields_from_json(data: dict[str, Any]) -> DocumentFields:
             "kind": DocumentKind(data["kind"]),
             "issued_on": date.fromisoformat(data["issued_on"]),
             "organisers": tuple(data["organisers"]),
+            "signatories": tuple((str(n), str(p)) for n, p in data.get("signatories", ())),
             "language": language_or_default(data.get("language")),
         }
     )
 
 
-def draw_pdf(fields: DocumentFields, key: bytes, verify_url: str, path: str) -> None:
+def draw_pdf(fields: DocumentFields, key: bytes, verify_url: str, path: str) -> float | None:
     """Draw the document's PDF and save it at `path`, unless it is there already. Runs in a worker
-    process (or a thread), so that the event loop makes one call for it and touches no file."""
+    process (or a thread), so that the event loop makes one call for it and touches no file. Returns
+    the seconds drawing took (None when the file was there)."""
     if os.path.exists(path):
-        return
-    write_atomically(Path(path), issue_document(fields, key, verify_url=verify_url).pdf)
+        return None
+    started = time.perf_counter()
+    pdf = issue_document(fields, key, verify_url=verify_url).pdf
+    took = time.perf_counter() - started
+    write_atomically(Path(path), pdf)
+    return took
 
 
-def draw_pdfs(documents: list[DocumentFields], key: bytes, verify_url: str, folder: Path) -> None:
+def draw_pdfs(
+    documents: list[DocumentFields], key: bytes, verify_url: str, folder: Path
+) -> list[tuple[str, float]]:
     """`draw_pdf` for several documents in one call: one trip to a worker process for all of them.
     The PDFs are not sent back: the caller reads the files (one copy from the page cache, where
-    sending 50 KB through the process pool's pipe costs four copies and a few context switches)."""
+    sending 50 KB through the process pool's pipe costs four copies and a few context switches).
+    Returns the kind and drawing time of each document drawn: the caller's process records them (a
+    pool process's metrics are never scraped)."""
+    timings = []
     for fields in documents:
-        draw_pdf(fields, key, verify_url, str(pdf_path(folder, fields.document_id)))
+        took = draw_pdf(fields, key, verify_url, str(pdf_path(folder, fields.document_id)))
+        if took is not None:
+            timings.append((fields.kind.value, took))
+    return timings
 
 
 def read_pdfs(paths: list[Path]) -> list[bytes]:
@@ -98,9 +115,11 @@ class DocumentFiles:
         loop = asyncio.get_running_loop()
 
         async def drawn(part: list[DocumentFields]) -> dict[uuid.UUID, bytes]:
-            await loop.run_in_executor(
+            timings = await loop.run_in_executor(
                 self._executor, draw_pdfs, part, self._key, self._verify_url, self.folder
             )
+            for kind, took in timings:
+                DOCUMENT_RENDER_SECONDS.labels(kind).observe(took)
             pdfs = await asyncio.to_thread(read_pdfs, [self.path_of(fields.document_id) for fields in part])
             return {fields.document_id: pdf for fields, pdf in zip(part, pdfs, strict=True)}
 

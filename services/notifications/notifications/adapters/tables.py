@@ -1,7 +1,8 @@
 """The notifications service's own tables (its own metadata: it owns its database).
 
 `contests` and `entries` are this service's copies of other services' data, built from events;
-`deliveries`, `documents` and `preferences` are its own.
+`deliveries`, `delivery_attempts`, `documents` and `preferences` are its own. Every moment is a
+`UtcDateTime`: read back with its UTC offset on SQLite as on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text
+from sqlalchemy import JSON, Column, Index, Text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from kaleidoscope_shared.bus.tables import bus_tables
+from kaleidoscope_shared.db import UtcDateTime
 
 
 def _when(nullable: bool = True, index: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index))
+    return Field(default=None, sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
 
 
 def _json(default: Any) -> Any:
@@ -31,12 +33,16 @@ class NotificationsTable(SQLModel, registry=registry()):
 
 
 class ContestCopy(NotificationsTable, table=True):
-    """What a ContestAnnounced told us, and the final's date and place from StageClosed."""
+    """What a ContestAnnounced told us, or the newest ContestAmended (the highest `revision`), and the
+    final's date and place from StageClosed."""
 
     __tablename__ = "contests"
 
     contest_id: uuid.UUID = Field(primary_key=True)
+    revision: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    """1 for the announcement; each amendment adds one. An older revision arriving late changes nothing."""
     title: str
+    submissions_close_at: datetime | None = _when()
     nominations: dict[str, str] = _json(dict)
     organisers: list[dict[str, Any]] = _json(list)
     contact: str = ""
@@ -56,6 +62,7 @@ class EntryCopy(NotificationsTable, table=True):
     nomination_code: str
     authors: list[dict[str, Any]] = _json(list)
     private_link: str | None = None
+    """Sealed (`kaleidoscope_shared.sealing`): opened only into the message a participant is sent."""
     withdrawn: bool = False
     finalist: bool = False
     place: int | None = None
@@ -81,15 +88,19 @@ class DeliveryRow(NotificationsTable, table=True):
     subject: str
     text: str = Field(sa_column=Column(Text, nullable=False))
     html: str | None = Field(default=None, sa_column=Column(Text))
+    """The message as rendered, a private or personal link in it sealed (`domain/links`)."""
     document_ids: list[str] = _json(list)
     status: str = Field(default="pending")
+    """`pending`, `sending` (an attempt is committed, its outcome not yet), `failed` (a retry is due),
+    `sent` or `dead`."""
     attempts: int = 0
+    last_attempt_at: datetime | None = _when()
     next_attempt_at: datetime | None = _when()
     claimed_by: str | None = None
     claimed_until: datetime | None = _when()
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     provider_id: str | None = None
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     sent_at: datetime | None = _when()
 
 
@@ -115,6 +126,7 @@ class DeliveryValues:
     document_ids: list[str]
     status: str
     attempts: int
+    last_attempt_at: datetime | None
     next_attempt_at: datetime | None
     claimed_by: str | None
     claimed_until: datetime | None
@@ -122,6 +134,27 @@ class DeliveryValues:
     provider_id: str | None
     created_at: datetime
     sent_at: datetime | None
+
+
+class DeliveryAttemptRow(NotificationsTable, table=True):
+    """One try at sending a delivery, written (committed) before the channel is called; its outcome is
+    written right after the send. An attempt without an outcome was cut short: its dispatcher stopped
+    (or is still sending), so the message may or may not have reached the receiver, and it is sent
+    again, as a new attempt, once the claim's lease runs out."""
+
+    __tablename__ = "delivery_attempts"
+
+    attempt_id: uuid.UUID = Field(primary_key=True)
+    delivery_id: uuid.UUID = Field(foreign_key="deliveries.id", index=True)
+    number: int
+    """The delivery's `attempts` counting this one (a resend from the API starts counting again)."""
+    dispatcher: str
+    started_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    finished_at: datetime | None = _when()
+    outcome: str | None = None
+    """`sent`, `failed` (retried later) or `dead`; None while unknown."""
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    provider_id: str | None = None
 
 
 class DocumentRow(NotificationsTable, table=True):
@@ -138,7 +171,7 @@ class DocumentRow(NotificationsTable, table=True):
     person_key: str = Field(index=True)
     fields: dict[str, Any] = _json(dict)
     path: str | None = None
-    issued_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    issued_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class PreferenceRow(NotificationsTable, table=True):
@@ -150,11 +183,12 @@ class PreferenceRow(NotificationsTable, table=True):
     channels: list[str] = _json(list)
     language: str | None = None
     addresses: dict[str, str] = _json(dict)
-    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 METADATA = NotificationsTable.metadata
 # The tables themselves, for Core statements on the hot paths (fan-out, dispatch).
 DELIVERIES = DeliveryRow.__table__  # type: ignore[attr-defined]
+DELIVERY_ATTEMPTS = DeliveryAttemptRow.__table__  # type: ignore[attr-defined]
 DOCUMENTS = DocumentRow.__table__  # type: ignore[attr-defined]
 BUS_TABLES = bus_tables(METADATA)

@@ -61,6 +61,12 @@ class OutgoingMessage:
     attachments: tuple[Attachment, ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
     metadata: Mapping[str, str] = field(default_factory=dict)
+    sender_name: str = ""
+    """Who the message is from, as the recipient sees it (the organisers); the channel's configured
+    name when empty."""
+    reply_to: str = ""
+    """Where an answer goes (the contest's contact address); none when empty."""
+    reply_to_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

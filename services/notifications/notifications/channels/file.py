@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from kaleidoscope_shared.files import write_atomically
 
 from .base import Attachment, Channel, ChannelError, DeliveryReceipt, OutgoingMessage
-from .mime import build_email
+from .mime import AddressNotSendable, build_email, needs_smtputf8
 
 
 class FileChannelSettings(BaseModel):
@@ -30,6 +30,7 @@ class FileChannelSettings(BaseModel):
 
     path: Path = Path("data/outbox")
     sender: str = "noreply@kaleidoscope.local"
+    sender_name: str = ""
 
 
 class FileChannel(Channel):
@@ -43,18 +44,31 @@ class FileChannel(Channel):
     async def send(self, message: OutgoingMessage) -> DeliveryReceipt:
         # File writes block; keep them off the event loop the worker shares with other channels.
         path = await asyncio.to_thread(self._write, message)
-        return DeliveryReceipt(provider_id=str(path))
+        # the file's name in the channel's folder: where the server keeps it is nobody's business
+        return DeliveryReceipt(provider_id=path.name)
 
     def _write(self, message: OutgoingMessage) -> Path:
         folder, stem = self.settings.path, str(message.delivery_id)
-        mail = build_email(message, sender=self.settings.sender, message_id_domain="kaleidoscope.local")
+        try:
+            mail = build_email(
+                message,
+                sender=self.settings.sender,
+                sender_name=self.settings.sender_name,
+                message_id_domain="kaleidoscope.local",
+                utf8=needs_smtputf8(message.recipient.address),  # as SMTPUTF8 would carry it
+            )
+        except AddressNotSendable as exc:
+            raise ChannelError(str(exc), permanent=True) from exc
         try:
             write_atomically(folder / f"{stem}.eml", mail)
             write_atomically(folder / f"{stem}.json", _summary(message))
             for attachment in message.attachments:
                 _place(folder / f"{stem}.{Path(attachment.filename).name}", attachment)
         except OSError as exc:
-            raise ChannelError(f"cannot write to {folder}: {exc}", permanent=False) from exc
+            reason = exc.strerror or type(exc).__name__
+            raise ChannelError(
+                f"cannot write to the file channel's folder: {reason}", permanent=False
+            ) from exc
         return folder / f"{stem}.eml"
 
 

@@ -1,5 +1,8 @@
-"""The typeface of every document: PT Serif, made by ParaType for Russian, shipped on PyPI inside the
-`fontpkg-pt-serif` package, so documents look the same on every machine whatever fonts it has.
+"""The typefaces of documents: PT Serif, made by ParaType for Russian, shipped on PyPI inside the
+`fontpkg-pt-serif` package, so documents look the same on every machine whatever fonts it has; and
+Noto Serif (`fontpkg-noto-serif`), drawn only for the characters PT Serif lacks (Greek, ș, ə, ĳ…).
+A character neither has is never drawn as an empty box: `unsupported` names it, and the document is
+refused with `UnsupportedCharacters`.
 
 Documents are drawn by the ten thousand at a contest's end, so the font work is done once per process:
 each style is cut down to the scripts documents are written in (Latin, Cyrillic, punctuation; no
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import struct
 import sys
 from array import array
@@ -20,9 +24,11 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 
+import fontpkg_noto_serif
 import fontpkg_pt_serif
 from fontTools import subset
 from fontTools.ttLib import TTFont
+from fontTools.varLib import instancer
 
 _FILES = Path(fontpkg_pt_serif.ROOT) / "files"
 STYLES: dict[str, Path] = {
@@ -31,9 +37,29 @@ STYLES: dict[str, Path] = {
     "I": _FILES / "PT_Serif-Web-Italic.ttf",
     "BI": _FILES / "PT_Serif-Web-BoldItalic.ttf",
 }
+_NOTO = Path(fontpkg_noto_serif.ROOT) / "files"
+FALLBACK_STYLES: dict[str, tuple[Path, int]] = {
+    "": (_NOTO / "NotoSerif[wdth,wght].ttf", 400),
+    "B": (_NOTO / "NotoSerif[wdth,wght].ttf", 700),
+    "I": (_NOTO / "NotoSerif-Italic[wdth,wght].ttf", 400),
+    "BI": (_NOTO / "NotoSerif-Italic[wdth,wght].ttf", 700),
+}
 
-# Latin-1 and Latin Extended-A, Cyrillic and its supplement, general punctuation, №, ₽.
-_RANGES = [(0x20, 0x7E), (0xA0, 0x17F), (0x400, 0x52F), (0x2010, 0x205E), (0x2116, 0x2116), (0x20BD, 0x20BD)]
+# The scripts a name or a title is written in: Latin with its extensions (Latin-1, Extended-A and B,
+# IPA's ə, Extended Additional), Greek, Cyrillic with its supplement and extensions, general
+# punctuation, №, ₽. Whatever of these PT Serif lacks comes from Noto Serif.
+_RANGES = [
+    (0x20, 0x7E),
+    (0xA0, 0x2FF),
+    (0x370, 0x3FF),
+    (0x400, 0x52F),
+    (0x1E00, 0x1FFF),
+    (0x2010, 0x205E),
+    (0x20A0, 0x20C0),
+    (0x2116, 0x2116),
+    (0x2DE0, 0x2DFF),
+    (0xA640, 0xA69F),
+]
 # The tables of a PDF's embedded TrueType font besides those a subset makes (glyf, loca, hmtx, maxp,
 # hhea). No `cmap`: a CIDFontType2 with an identity CIDToGIDMap addresses glyphs by number.
 # What nearly every document is written in: printable ASCII, the Russian alphabet and the usual
@@ -58,6 +84,8 @@ _COMPOSITE_FLAGS = {
 class Typeface:
     """One style of the document font, parsed once: metrics, glyph numbers and glyph outlines."""
 
+    style: str
+    """'', 'B', 'I' or 'BI'."""
     postscript_name: str
     units_per_em: int
     ascent: int
@@ -92,15 +120,45 @@ class Typeface:
         get = self.glyph_of.get
         return [get(character, 0) for character in text]
 
+    def covers(self, text: str) -> bool:
+        return self.glyph_of.keys() >= set(text)
+
     def width(self, text: str, size: float) -> float:
-        """The advance of `text` at `size` (in the unit `size` is given in)."""
+        """The advance of `text` at `size` (in the unit `size` is given in), as `runs` draws it."""
         units = self.measured.get(text)
         if units is None:
-            get, missing = self.advance_of.get, self.advances[0]
-            units = sum([get(character, missing) for character in text])
+            if self.covers(text):
+                units = self.units(text)
+            else:
+                scale = self.units_per_em
+                units = sum([round(f.units(t) * scale / f.units_per_em) for f, t in self.runs(text)])
             if len(self.measured) < 100_000:  # words and lines repeat from document to document
                 self.measured[text] = units
         return units * size / self.units_per_em
+
+    def units(self, text: str) -> int:
+        """The advance of `text` drawn in this face alone, in font units."""
+        get, missing = self.advance_of.get, self.advances[0]
+        return sum([get(character, missing) for character in text])
+
+    def runs(self, text: str) -> list[tuple[Typeface, str]]:
+        """`text` cut into runs each drawn in one face: this one, or the fallback for a word with a
+        character this one lacks (the whole word, so that its letters match)."""
+        if self.covers(text):
+            return [(self, text)]
+        other = fallback(self.style)
+        result: list[tuple[Typeface, str]] = []
+        for word in re.split(r"( )", text):
+            if self.covers(word) or not other.covers(word):
+                pieces = [(self if c in self.glyph_of or c not in other.glyph_of else other, c) for c in word]
+            else:
+                pieces = [(other, word)]
+            for face, piece in pieces:
+                if result and result[-1][0] is face:
+                    result[-1] = (face, result[-1][1] + piece)
+                elif piece:
+                    result.append((face, piece))
+        return result
 
     def subset(self, used: Iterable[int]) -> Subset:
         """A TrueType file of glyph 0, the `used` glyphs and the glyphs they are built from, numbered
@@ -143,10 +201,58 @@ def _renumbered(outline: bytes, number: dict[int, int]) -> bytes:
     return bytes(patched)
 
 
+class UnsupportedCharacters(ValueError):
+    """A document holds characters no embedded font can draw: it is refused rather than printed with
+    empty boxes. Permanent: sending it again would not help."""
+
+
+def unsupported(text: str) -> str:
+    """The characters of `text` (in order, once each) that neither PT Serif nor Noto Serif can draw;
+    control characters such as a line break are not drawn and not counted."""
+    primary = typeface("").glyph_of
+    missing = [c for c in dict.fromkeys(text) if c not in primary and c.isprintable() and c != " "]
+    if not missing:
+        return ""
+    others = fallback_characters()
+    return "".join(c for c in missing if c not in others)
+
+
+def describe(characters: str) -> str:
+    """'ㅎ' (U+314E), '中' (U+4E2D): characters as a person and a programmer read them."""
+    return ", ".join(f"'{c}' (U+{ord(c):04X})" for c in characters)
+
+
+@functools.cache
+def fallback_characters() -> frozenset[str]:
+    """Every character the fallback font has (read from its character map, without instancing it)."""
+    font = TTFont(FALLBACK_STYLES[""][0], lazy=True)
+    has = font.getBestCmap()
+    return frozenset(chr(c) for low, high in _RANGES for c in range(low, high + 1) if c in has)
+
+
 @functools.cache
 def typeface(style: str = "") -> Typeface:
     """The style ('', 'B', 'I', 'BI'), cut down and parsed; made once per process."""
-    font = _cut_down(STYLES[style])
+    wanted = [c for low, high in _RANGES for c in range(low, high + 1)]
+    return _parsed(style, _cut_down(TTFont(STYLES[style]), wanted))
+
+
+@functools.cache
+def fallback(style: str = "") -> Typeface:
+    """Noto Serif in the style: its variable font cut down to the documents' scripts, then a static
+    instance of it at the style's weight (a second or two); made once per process, the first time a
+    document needs a character PT Serif lacks."""
+    path, weight = FALLBACK_STYLES[style]
+    wanted = [ord(c) for c in fallback_characters()]
+    variable = _cut_down(TTFont(path), wanted, reload=False)
+    static = instancer.instantiateVariableFont(variable, {"wght": weight, "wdth": 100})
+    return _parsed(style, _reloaded(static), f"NotoSerif-{_STYLE_NAMES[style]}")
+
+
+_STYLE_NAMES = {"": "Regular", "B": "Bold", "I": "Italic", "BI": "BoldItalic"}
+
+
+def _parsed(style: str, font: TTFont, name: str = "") -> Typeface:
     order = font.getGlyphOrder()
     number = {name: index for index, name in enumerate(order)}
     head, hhea, os2 = font["head"], font["hhea"], font["OS/2"]
@@ -155,7 +261,8 @@ def typeface(style: str = "") -> Typeface:
     advances = tuple(font["hmtx"][name][0] for name in order)
     direct = [[glyph for _, glyph in _component_places(outline)] for outline in outlines]
     return Typeface(
-        postscript_name=str(font["name"].getDebugName(6) or "PTSerif").replace(" ", ""),
+        style=style,
+        postscript_name=name or str(font["name"].getDebugName(6) or "PTSerif").replace(" ", ""),
         units_per_em=head.unitsPerEm,
         ascent=hhea.ascent,
         descent=hhea.descent,
@@ -190,7 +297,7 @@ def _shared_tables(font: TTFont) -> dict[str, _Table]:
     return tables | {"head": _Table(bytes(head))}
 
 
-def _cut_down(source: Path) -> TTFont:
+def _cut_down(font: TTFont, unicodes: list[int], *, reload: bool = True) -> TTFont:
     options = subset.Options()
     options.layout_features = []
     options.hinting = False
@@ -198,13 +305,17 @@ def _cut_down(source: Path) -> TTFont:
     options.recommended_glyphs = True
     options.name_IDs = [1, 2, 4, 6]
     options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern", "DSIG", "gasp"]
-    font = subset.load_font(str(source), options)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[c for low, high in _RANGES for c in range(low, high + 1)])
+    subsetter.populate(unicodes=unicodes)
     subsetter.subset(font)
+    return _reloaded(font, options) if reload else font
+
+
+def _reloaded(font: TTFont, options: subset.Options | None = None) -> TTFont:
+    """`font` saved and read back: its raw tables as saved, `loca` as offsets."""
     buffer = io.BytesIO()
-    subset.save_font(font, buffer, options)
-    return TTFont(io.BytesIO(buffer.getvalue()))  # read back: raw tables as saved, loca as offsets
+    subset.save_font(font, buffer, options or subset.Options())
+    return TTFont(io.BytesIO(buffer.getvalue()))
 
 
 def _outlines(font: TTFont, count: int) -> tuple[bytes, ...]:

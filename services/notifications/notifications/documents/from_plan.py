@@ -29,7 +29,9 @@ def document_fields(
     document_id: uuid.UUID | None = None,
 ) -> DocumentFields:
     """`organisers` are the organising bodies printed on the document (not the people we notify);
-    `document_id`, when given, is `document_id_for(request)` computed already."""
+    `issued_on` the day of the decision it records; `document_id`, when given, is
+    `document_id_for(request)` computed already. The contest's full name and signatories come from
+    its settings, a special mention's words from the entry."""
     entry = contest.entries[request.entry_id]
     person = next((a for a in entry.authors if a.key == request.person_key), None)
     if person is None:
@@ -42,10 +44,12 @@ def document_fields(
         library=person.library,
         project_title=entry.title,
         nomination=contest.nomination_title(entry.nomination_code),
-        contest_title=contest.title,
+        contest_title=contest.full_title or contest.title,
         issued_on=issued_on,
         organisers=organisers,
         place=entry.place if request.kind is DocumentKind.WINNER_DIPLOMA else None,
         city=city,
         language=language,
+        signatories=contest.signatories,
+        mention=entry.special_mention if request.kind is DocumentKind.SPECIAL_MENTION_DIPLOMA else "",
     )

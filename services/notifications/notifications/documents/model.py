@@ -28,6 +28,10 @@ class DocumentFields:
     place: int | None = None
     city: str = ""
     language: Language = "ru"
+    signatories: tuple[tuple[str, str], ...] = ()
+    """(name, position) of each person who signs the document, from the contest's settings."""
+    mention: str = ""
+    """A special mention's words, as the jury declared them."""
 
     def __post_init__(self) -> None:
         if self.kind is DocumentKind.WINNER_DIPLOMA and self.place is None:
@@ -36,10 +40,19 @@ class DocumentFields:
     def canonical(self) -> bytes:
         """A stable byte form: same fields, same bytes, whatever the Python version or field order."""
         data = {field.name: getattr(self, field.name) for field in fields(self)}  # asdict deep-copies
+        for name, default in _ADDED_LATER.items():  # left out at their default: old codes still verify
+            if data[name] == default:
+                del data[name]
         data |= {
             "document_id": str(self.document_id),
             "kind": self.kind.value,
             "issued_on": self.issued_on.isoformat(),
             "organisers": list(self.organisers),
         }
+        if "signatories" in data:
+            data["signatories"] = [list(signatory) for signatory in self.signatories]
         return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+_ADDED_LATER: dict[str, object] = {"signatories": (), "mention": ""}
+"""Fields documents did not have when codes were first issued, with the value they stand for there."""

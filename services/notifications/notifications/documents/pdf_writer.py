@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from .fonts import COMMON_CHARACTERS, Typeface
 
 POINTS_PER_MM = 72 / 25.4
+_AS_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
 A4_MM = (210.0, 297.0)
 
 Color = tuple[int, int, int]
@@ -67,6 +68,7 @@ class Page:
         self.width, self.height = width_mm, height_mm
         self._ops: list[str | _TextOp] = []
         self._fonts: dict[str, _FontUse] = {}
+        self._images: dict[str, bytes] = {}
 
     def rect(self, x: float, y: float, w: float, h: float, *, color: Color, line_width: float) -> None:
         """The outline of a rectangle whose top-left corner is (x, y); `line_width` in millimetres."""
@@ -74,6 +76,59 @@ class Page:
         self._ops.append(
             f"{_rgb(color)} RG {line_width * k:.2f} w "
             f"{x * k:.2f} {(self.height - y - h) * k:.2f} {w * k:.2f} {h * k:.2f} re S"
+        )
+
+    def line(
+        self, x1: float, y1: float, x2: float, y2: float, *, color: Color, line_width: float, dash: float = 0
+    ) -> None:
+        """A straight line from (x1, y1) to (x2, y2); `dash` (millimetres) draws it dashed."""
+        k, h = POINTS_PER_MM, self.height
+        pattern = f"[{dash * k:.2f}] 0 d " if dash else ""
+        self._ops.append(
+            f"q {pattern}{_rgb(color)} RG {line_width * k:.2f} w {x1 * k:.2f} {(h - y1) * k:.2f} m "
+            f"{x2 * k:.2f} {(h - y2) * k:.2f} l S Q"
+        )
+
+    def circle(
+        self, cx: float, cy: float, r: float, *, color: Color, line_width: float, dash: float = 0
+    ) -> None:
+        """A circle's outline around (cx, cy), of radius `r`, in four Bézier arcs."""
+        k = POINTS_PER_MM
+        x, y, r = cx * k, (self.height - cy) * k, r * k
+        c = 0.5523 * r
+        pattern = f"[{dash * k:.2f}] 0 d " if dash else ""
+        self._ops.append(
+            f"q {pattern}{_rgb(color)} RG {line_width * k:.2f} w {x + r:.2f} {y:.2f} m "
+            f"{x + r:.2f} {y + c:.2f} {x + c:.2f} {y + r:.2f} {x:.2f} {y + r:.2f} c "
+            f"{x - c:.2f} {y + r:.2f} {x - r:.2f} {y + c:.2f} {x - r:.2f} {y:.2f} c "
+            f"{x - r:.2f} {y - c:.2f} {x - c:.2f} {y - r:.2f} {x:.2f} {y - r:.2f} c "
+            f"{x + c:.2f} {y - r:.2f} {x + r:.2f} {y - c:.2f} {x + r:.2f} {y:.2f} c S Q"
+        )
+
+    def modules(
+        self, x: float, y: float, size: float, rows: Sequence[bytes | bytearray], *, color: Color
+    ) -> None:
+        """A square of dark and light modules (a QR code's matrix: rows of 0 and 1 bytes) `size`
+        millimetres wide, its top-left corner at (x, y): a one-bit image mask, each module one
+        sample, painted in `color` and never smoothed."""
+        width = len(rows[0])
+        bits = b"".join(
+            int(bytes(row).translate(_AS_DIGITS) + b"0" * (-width % 8), 2).to_bytes((width + 7) // 8, "big")
+            for row in rows
+        )
+        name = f"Im{len(self._images) + 1}"
+        self._images[name] = (
+            (
+                f"<< /Type /XObject /Subtype /Image /Width {width} /Height {len(rows)} /ImageMask true "
+                f"/BitsPerComponent 1 /Decode [1 0] /Interpolate false /Length {len(bits)} >>\nstream\n"
+            ).encode()
+            + bits
+            + b"\nendstream"
+        )
+        k = POINTS_PER_MM
+        self._ops.append(
+            f"q {_rgb(color)} rg {size * k:.2f} 0 0 {size * k:.2f} {x * k:.2f} "
+            f"{(self.height - y - size) * k:.2f} cm /{name} Do Q"
         )
 
     def text(
@@ -87,14 +142,27 @@ class Page:
         color: Color,
         gap: float = 0,
     ) -> None:
-        """`text` from (x, baseline); `gap` (millimetres) is added at each space, for justified lines."""
+        """`text` from (x, baseline); `gap` (millimetres) is added at each space, for justified lines.
+        A word with a character `face` lacks is drawn in the fallback face (`Typeface.runs`)."""
         if not text:
             return
+        if face.covers(text):
+            self._run(x, baseline, text, face, size, color, gap)
+            return
+        for run_face, run in face.runs(text):
+            self._run(x, baseline, run, run_face, size, color, gap)
+            x += width_mm(run, run_face, size) + gap * run.count(" ")
+
+    def _run(
+        self, x: float, baseline: float, text: str, face: Typeface, size: float, color: Color, gap: float
+    ) -> None:
         use = self._use(face)
         glyphs = face.glyphs(text)
-        for glyph, character in zip(glyphs, text, strict=True):
-            if glyph:
-                use.to_unicode.setdefault(glyph, character)
+        drawn = use.to_unicode
+        if not drawn.keys() >= set(glyphs):  # the first character drawn with a glyph names it
+            fresh = dict(zip(reversed(glyphs), reversed(text), strict=True))
+            fresh.pop(0, None)
+            use.to_unicode = fresh | drawn
         k = POINTS_PER_MM
         runs = [glyphs]
         shift = 0.0
@@ -123,18 +191,34 @@ def width_mm(text: str, face: Typeface, size: float) -> float:
     return face.width(text, size) / POINTS_PER_MM
 
 
-def wrap(text: str, face: Typeface, size: float, width: float) -> list[str]:
-    """`text` broken into lines no wider than `width` millimetres, at spaces (or inside a word that is
-    wider than a whole line)."""
+Hyphenate = Callable[[str], Sequence[tuple[str, str]]]
+"""A word's hyphenation points: (head with its hyphen, tail) pairs, the longest head first."""
+
+
+def wrap(
+    text: str, face: Typeface, size: float, width: float, hyphenate: Hyphenate | None = None
+) -> list[str]:
+    """`text` broken into lines no wider than `width` millimetres, at spaces, at a hyphenation point
+    of the word that does not fit (when `hyphenate` is given: justified text), or inside a word that
+    is wider than a whole line."""
     space = width_mm(" ", face, size)
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line, used = "", 0.0
-        for word in paragraph.split():
+        words = [word for word in paragraph.split(" ") if word]  # a no-break space holds words together
+        for number, word in enumerate(words):
             word_width = width_mm(word, face, size)
             if line and used + space + word_width <= width:
                 line, used = f"{line} {word}", used + space + word_width
                 continue
+            if line and hyphenate is not None and number < len(words) - 1:  # not a paragraph's last word
+                room = width - used - space
+                split = next((p for p in hyphenate(word) if width_mm(p[0], face, size) <= room), None)
+                if split is not None:
+                    lines.append(f"{line} {split[0]}")
+                    word = split[1]
+                    word_width = width_mm(word, face, size)
+                    line = ""
             if line:
                 lines.append(line)
             line, used = word, word_width
@@ -165,13 +249,15 @@ def render(page: Page, *, title: str, author: str, subject: str, keywords: str) 
     catalog = add(b"")  # filled in once the page tree's number is known
     pages = add(b"")
     fonts = {use.resource: _embed(use, add) for use in page._fonts.values()}
+    images = " ".join(f"/{name} {add(image)} 0 R" for name, image in page._images.items())
     drawn = "\n".join(op if isinstance(op, str) else op.content() for op in page._ops)
     content = add(_stream(drawn.encode("latin-1"), ""))
     font_list = " ".join(f"/{name} {number} 0 R" for name, number in fonts.items())
     w, h = page.width * POINTS_PER_MM, page.height * POINTS_PER_MM
     page_number = add(
         f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {w:.2f} {h:.2f}] "
-        f"/Resources << /Font << {font_list} >> >> /Contents {content} 0 R >>".encode()
+        f"/Resources << /Font << {font_list} >>{f' /XObject << {images} >>' if images else ''} >> "
+        f"/Contents {content} 0 R >>".encode()
     )
     objects[catalog - 1] = f"<< /Type /Catalog /Pages {pages} 0 R >>".encode()
     objects[pages - 1] = f"<< /Type /Pages /Kids [{page_number} 0 R] /Count 1 >>".encode()
@@ -191,6 +277,9 @@ class _Embedding:
     """What a document embeds of a typeface: a subset font file, ready to be written."""
 
     name: str
+    drawn: frozenset[int]
+    """The glyphs it gives a width and a character to: those a document may draw with it (not the
+    parts that composite glyphs are built from, which the subset holds too)."""
     number: dict[int, int]
     font_file: bytes
     widths: str
@@ -208,7 +297,7 @@ def _embedding(use: _FontUse) -> _Embedding:
     if common is None:
         drawn = {g: c for c in reversed(COMMON_CHARACTERS) if (g := face.glyph_of.get(c))}
         common = _COMMON[face.postscript_name] = _subset_embedding(face, drawn, level=9)
-    if use.to_unicode.keys() <= common.number.keys():
+    if use.to_unicode.keys() <= common.drawn:
         return common
     return _subset_embedding(face, use.to_unicode)
 
@@ -220,6 +309,7 @@ def _subset_embedding(face: Typeface, drawn: dict[int, str], level: int = 1) -> 
     subset = face.subset(glyphs)
     return _Embedding(
         name=f"{_subset_tag(glyphs)}+{face.postscript_name}",
+        drawn=frozenset(glyphs),
         number=subset.number,
         font_file=_stream(subset.font_file, f" /Length1 {len(subset.font_file)}", level),
         widths="0 [" + " ".join([str(face.widths[g]) for g in [0, *glyphs]]) + "]",

@@ -11,12 +11,14 @@ from functools import singledispatch
 from typing import Any
 
 from kaleidoscope_shared.contracts import (
+    ContestAmended,
     ContestFinished,
     EntrySubmitted,
     EntryUpdated,
     EntryWithdrawn,
     Event,
     JurorAssigned,
+    JurorLinkReissued,
     StageClosed,
     SubmissionsClosed,
     WinnerDeclared,
@@ -24,6 +26,7 @@ from kaleidoscope_shared.contracts import (
 
 from . import contexts as ctx
 from .kinds import DocumentKind, NotificationKind
+from .links import in_message
 from .model import Addressee, ContestView, DocumentRequest, EntryView, JurorReminderDue, Person
 
 K = NotificationKind
@@ -61,14 +64,39 @@ def _(event: SubmissionsClosed, contest: ContestView) -> list[Addressee]:
 
 
 @addressees.register
+def _(event: ContestAmended, contest: ContestView) -> list[Addressee]:
+    """A moved deadline is told to the authors of every entry in `contest` (the copies give the
+    active ones, and none when a later amendment has moved the deadline again); other amendments
+    reach nobody."""
+    if "submissions_close_at" not in event.changed:
+        return []
+    facts: dict[str, Any] = {
+        "submissions_close_at": event.submissions_close_at,
+        "previous_submissions_close_at": event.previous_submissions_close_at,
+        "reason": event.reason.strip(),
+    }
+    result: list[Addressee] = []
+    for entry in contest.entries.values():
+        result += _authors_of(entry, K.DEADLINE_CHANGED, contest, **facts)
+    return _merged(result)
+
+
+@addressees.register
+def _(event: JurorLinkReissued, contest: ContestView) -> list[Addressee]:
+    juror = ctx.juror(event.juror_id, event.juror_name, event.juror_email, event.language)
+    facts: dict[str, Any] = {"personal_link": in_message(event.sealed_personal_link)}
+    return [_to(K.JUROR_LINK_REISSUED, juror, contest, **facts)]
+
+
+@addressees.register
 def _(event: JurorAssigned, contest: ContestView) -> list[Addressee]:
     juror = ctx.juror(event.juror_id, event.juror_name, event.juror_email, event.language)
-    entries = [ctx.entry(e, contest) for e in _known(contest, event.entry_ids)]
+    entries = [ctx.entry(e, contest, with_link=False) for e in _known(contest, event.entry_ids)]
     facts: dict[str, Any] = {
         "stage_name": event.stage_name,
         "deadline": event.deadline,
         "entries": entries,
-        "personal_link": event.personal_link,
+        "personal_link": in_message(event.sealed_personal_link or event.personal_link),
     }
     return [_to(K.JUROR_ASSIGNED, juror, contest, **facts)]
 
@@ -76,12 +104,12 @@ def _(event: JurorAssigned, contest: ContestView) -> list[Addressee]:
 @addressees.register
 def _(event: JurorReminderDue, contest: ContestView) -> list[Addressee]:
     juror = ctx.juror(event.juror_id, event.juror_name, event.juror_email, event.language)
-    entries = [ctx.entry(e, contest) for e in _known(contest, event.pending_entry_ids)]
+    entries = [ctx.entry(e, contest, with_link=False) for e in _known(contest, event.pending_entry_ids)]
     facts: dict[str, Any] = {
         "stage_name": event.stage_name,
         "deadline": event.deadline,
         "entries": entries,
-        "personal_link": event.personal_link,
+        "personal_link": in_message(event.personal_link),
     }
     return [_to(K.JUROR_REMINDER, juror, contest, **facts)]
 
@@ -108,6 +136,9 @@ def _(event: WinnerDeclared, contest: ContestView) -> list[Addressee]:
         prizes = [ctx.prize(p) for p in placement.prizes]
         entry = contest.entries.get(placement.entry_id)
         result += _authors_of(entry, K.WINNER_CONGRATULATIONS, contest, place=placement.place, prizes=prizes)
+    for mention in event.special_mentions:
+        entry = contest.entries.get(mention.entry_id)
+        result += _authors_of(entry, K.SPECIAL_MENTION, contest, mention=mention.text)
     return _merged(result)
 
 
@@ -125,12 +156,15 @@ def _(event: ContestFinished, contest: ContestView) -> list[Addressee]:
 
 def documents_for(entry: EntryView) -> tuple[DocumentKind, ...]:
     """Every participant: a thank-you letter and a participant's diploma; a finalist also a finalist's
-    diploma; a winner a winner's diploma instead of the finalist's."""
+    diploma; a winner a winner's diploma instead of the finalist's; an entry the jury singled out
+    also the special mention's diploma."""
     documents = [DocumentKind.THANK_YOU_LETTER, DocumentKind.PARTICIPANT_DIPLOMA]
     if entry.place is not None:
         documents.append(DocumentKind.WINNER_DIPLOMA)
     elif entry.finalist:
         documents.append(DocumentKind.FINALIST_DIPLOMA)
+    if entry.special_mention:
+        documents.append(DocumentKind.SPECIAL_MENTION_DIPLOMA)
     return tuple(documents)
 
 
@@ -162,8 +196,9 @@ def _known(contest: ContestView, entry_ids: Iterable[Any]) -> list[EntryView]:
 
 _PRIORITY: dict[NotificationKind, int] = {
     K.WINNER_CONGRATULATIONS: 0,
-    K.FINAL_INVITATION: 1,
-    K.NON_FINALIST_THANKS: 2,
+    K.SPECIAL_MENTION: 1,
+    K.FINAL_INVITATION: 2,
+    K.NON_FINALIST_THANKS: 3,
 }
 
 

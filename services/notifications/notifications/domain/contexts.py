@@ -9,6 +9,7 @@ from typing import Any
 
 from kaleidoscope_shared.contracts import Prize
 
+from . import links
 from .kinds import Language, language_or_default
 from .model import ContestView, EntryView, Person
 
@@ -20,13 +21,15 @@ def base(person: Person, contest: ContestView) -> dict[str, Any]:
     }
 
 
-def entry(view: EntryView, contest: ContestView) -> dict[str, Any]:
+def entry(view: EntryView, contest: ContestView, *, with_link: bool = True) -> dict[str, Any]:
+    """An entry as a template sees it; its private link (sealed, see `links`) only for its authors:
+    `with_link=False` for anyone else, such as a juror."""
     return {
         "id": str(view.entry_id),
         "title": view.title,
         "nomination": contest.nomination_title(view.nomination_code),
         "authors": [a.name for a in view.authors],
-        "private_link": view.private_link,
+        "private_link": links.in_message(view.private_link) if with_link else None,
         "revision": view.revision,
     }
 

@@ -22,6 +22,9 @@ class NotificationKind(StrEnum):
     WINNER_CONGRATULATIONS = "winner_congratulations"
     CONTEST_FINISHED_PARTICIPANT = "contest_finished_participant"
     CONTEST_FINISHED_ORGANISER = "contest_finished_organiser"
+    SPECIAL_MENTION = "special_mention"
+    DEADLINE_CHANGED = "deadline_changed"
+    JUROR_LINK_REISSUED = "juror_link_reissued"
 
 
 class DocumentKind(StrEnum):
@@ -29,6 +32,14 @@ class DocumentKind(StrEnum):
     PARTICIPANT_DIPLOMA = "participant_diploma"
     FINALIST_DIPLOMA = "finalist_diploma"
     WINNER_DIPLOMA = "winner_diploma"
+    SPECIAL_MENTION_DIPLOMA = "special_mention_diploma"
+
+
+def kind_named(name: str) -> NotificationKind | None:
+    """The kind called `name`, spelt as stored (`deadline_changed`) or as in URLs and the organiser's
+    console (`deadline-changed`); None for no kind."""
+    value = name.strip().replace("-", "_")
+    return NotificationKind(value) if value in NotificationKind._value2member_map_ else None
 
 
 def language_or_default(value: str | None) -> Language:

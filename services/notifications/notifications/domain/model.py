@@ -45,9 +45,12 @@ class EntryView:
     nomination_code: str
     authors: tuple[Person, ...]
     private_link: str | None = None
+    """The participant's private link, sealed (`kaleidoscope_shared.sealing`): never in clear here."""
     revision: int = 1
     finalist: bool = False
     place: int | None = None
+    special_mention: str = ""
+    """The jury's words when it singled the entry out (WinnerDeclared's `special_mentions`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,10 @@ class ContestView:
     contact: str = ""
     final_date: datetime | None = None
     final_place: str | None = None
+    full_title: str = ""
+    """The contest's full name, as its documents print it ("" when it is the title)."""
+    signatories: tuple[tuple[str, str], ...] = ()
+    """(name, position) of each person who signs its documents."""
 
     def nomination_title(self, code: str) -> str:
         return self.nominations.get(code, code)
@@ -80,7 +87,7 @@ class JurorReminderDue:
     pending_entry_ids: tuple[uuid.UUID, ...]
     language: Language = "ru"
     personal_link: str | None = None
-    """The juror's sign-in link to the web front, when judging gave one."""
+    """The juror's sign-in link to the web front, sealed, when judging gave one."""
 
 
 @dataclass(frozen=True, slots=True)

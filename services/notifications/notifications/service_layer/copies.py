@@ -3,7 +3,8 @@
 Each function applies one event to the copies and returns the `ContestView` the planner needs for it
 (holding only the entries the event names). An event that refers to a contest or an entry not seen
 yet raises `RetryLater`: events on different streams arrive in any order, and the consumer tries again
-later, then dead-letters with the reason. Entries compare revisions, so an older revision arriving late
+later, then dead-letters with the reason. A participant's private link is kept sealed, as it came
+(`entrypoints/bus` seals one that came in clear first). Entries compare revisions, so an older revision arriving late
 never overwrites a newer one and never brings a withdrawn entry back.
 """
 
@@ -11,39 +12,90 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from kaleidoscope_shared.bus.consumer import RetryLater
 from kaleidoscope_shared.contracts import (
+    ContestAmended,
     ContestAnnounced,
     ContestFinished,
     EntrySubmitted,
     EntryUpdated,
     EntryWithdrawn,
     JurorAssigned,
+    JurorLinkReissued,
     StageClosed,
     StageOpened,
     SubmissionsClosed,
     WinnerDeclared,
 )
 
-from ..adapters.copies import author_record, contest_view, entries_by_id, organiser_record
+from ..adapters.copies import (
+    author_record,
+    contest_view,
+    document_records,
+    entries_by_id,
+    organiser_record,
+)
 from ..adapters.tables import ContestCopy, EntryCopy
 from ..domain import ContestView
 
 
 async def record_contest(session: AsyncSession, event: ContestAnnounced) -> ContestView:
-    contest = await session.get(ContestCopy, event.contest_id) or ContestCopy(
-        contest_id=event.contest_id, title=event.title
-    )
+    """The announcement is revision 1: it never overwrites an amendment that arrived first."""
+    contest = await session.get(ContestCopy, event.contest_id)
+    if contest is None or contest.revision <= 1:
+        contest = _copied(session, contest, event, revision=1)
+    return contest_view(contest, [])
+
+
+async def record_amendment(session: AsyncSession, event: ContestAmended) -> ContestView:
+    """The copy takes the amendment when it is newer than what it holds (an amendment seen before the
+    announcement makes the copy). A moved deadline is told to the authors of every active entry,
+    unless a later amendment, already here, has moved it again: its own message tells the newer one."""
+    contest = await session.get(ContestCopy, event.contest_id)
+    if contest is None or event.revision > contest.revision:
+        contest = _copied(session, contest, event, revision=event.revision)
+    moved = "submissions_close_at" in event.changed
+    if not moved or contest.submissions_close_at != event.submissions_close_at:
+        return contest_view(contest, [])
+    return contest_view(contest, await active_entries(session, event.contest_id))
+
+
+def _copied(
+    session: AsyncSession,
+    contest: ContestCopy | None,
+    event: ContestAnnounced | ContestAmended,
+    *,
+    revision: int,
+) -> ContestCopy:
+    """`contest` (or a new copy) holding what `event` says the contest is; the final's date and place,
+    which come from judging, are kept."""
+    contest = contest or ContestCopy(contest_id=event.contest_id, title=event.title)
+    contest.revision = revision
     contest.title = event.title
     contest.nominations = {n.code: n.title for n in event.nominations}
-    contest.organisers = [organiser_record(o) for o in event.organisers]
+    contest.organisers = [organiser_record(o) for o in event.organisers] + document_records(
+        event.full_title, event.signatories
+    )
     contest.contact = event.contact
+    contest.submissions_close_at = event.submissions_close_at
     session.add(contest)
-    return contest_view(contest, [])
+    return contest
+
+
+async def active_entries(session: AsyncSession, contest_id: uuid.UUID) -> list[EntryCopy]:
+    """The contest's entries not withdrawn, by title (a stable order for the messages)."""
+    rows = await session.execute(
+        select(EntryCopy)
+        .where(EntryCopy.contest_id == contest_id, col(EntryCopy.withdrawn).is_(False))
+        .order_by(col(EntryCopy.title), col(EntryCopy.entry_id))
+    )
+    return list(rows.scalars())
 
 
 async def known_contest(session: AsyncSession, contest_id: uuid.UUID, what: str) -> ContestCopy:
@@ -74,11 +126,11 @@ async def record_entry(session: AsyncSession, event: EntrySubmitted | EntryUpdat
         )
         row.revision, row.title, row.nomination_code = event.revision, event.title, event.nomination_code
         row.authors = [author_record(a) for a in event.authors]
-        if isinstance(event, EntrySubmitted) and event.private_link:
-            row.private_link = event.private_link
+        if isinstance(event, EntrySubmitted) and event.sealed_private_link:
+            row.private_link = event.sealed_private_link
         session.add(row)
-    elif isinstance(event, EntrySubmitted) and event.private_link and not row.private_link:
-        row.private_link = event.private_link
+    elif isinstance(event, EntrySubmitted) and event.sealed_private_link and not row.private_link:
+        row.private_link = event.sealed_private_link
     return contest_view(contest, [] if row.withdrawn else [row])
 
 
@@ -101,6 +153,11 @@ async def view_for_stage(session: AsyncSession, event: StageOpened | JurorAssign
     contest = await known_contest(session, event.contest_id, type(event).__name__)
     entries = await known_entries(session, event.entry_ids, type(event).__name__)
     return contest_view(contest, entries)
+
+
+async def view_for_juror_link(session: AsyncSession, event: JurorLinkReissued) -> ContestView:
+    """A juror's new link: the contest (for the signature), no entries."""
+    return contest_view(await known_contest(session, event.contest_id, "JurorLinkReissued"), [])
 
 
 async def view_for_reminder(session: AsyncSession, event: Any) -> ContestView:
@@ -126,23 +183,36 @@ async def record_stage_closed(session: AsyncSession, event: StageClosed) -> Cont
 
 
 async def record_winners(session: AsyncSession, event: WinnerDeclared) -> ContestView:
+    """Places are kept; the special mentions travel again in ContestFinished, so the view only
+    carries them for this event's messages."""
     contest = await known_contest(session, event.contest_id, "WinnerDeclared")
     places = {p.entry_id: p.place for p in event.placements}
-    entries = await known_entries(session, places, "WinnerDeclared")
+    mentions = {m.entry_id: m.text for m in event.special_mentions}
+    entries = await known_entries(session, [*places, *mentions], "WinnerDeclared")
     for row in entries:
-        row.place = places[row.entry_id]
-        session.add(row)
-    return contest_view(contest, entries)
+        if row.entry_id in places:
+            row.place = places[row.entry_id]
+            session.add(row)
+    return _with_mentions(contest_view(contest, entries), mentions)
+
+
+def _with_mentions(view: ContestView, mentions: dict[uuid.UUID, str]) -> ContestView:
+    entries = {
+        entry_id: replace(entry, special_mention=mentions[entry_id]) if entry_id in mentions else entry
+        for entry_id, entry in view.entries.items()
+    }
+    return replace(view, entries=entries)
 
 
 async def view_for_finish(session: AsyncSession, event: ContestFinished) -> ContestView:
     """Waits for every winner's WinnerDeclared: the winner's diploma needs the place."""
     contest = await known_contest(session, event.contest_id, "ContestFinished")
-    ids = list(dict.fromkeys([*event.participant_entry_ids, *event.winner_entry_ids]))
+    mentions = {m.entry_id: m.text for o in event.outcomes for m in o.special_mentions}
+    ids = list(dict.fromkeys([*event.participant_entry_ids, *event.winner_entry_ids, *mentions]))
     entries = await known_entries(session, ids, "ContestFinished")
     unplaced = [str(e.entry_id) for e in entries if e.entry_id in event.winner_entry_ids and e.place is None]
     if unplaced:
         raise RetryLater(
             f"ContestFinished names winners whose WinnerDeclared is not here yet: {unplaced[:5]}"
         )
-    return contest_view(contest, entries)
+    return _with_mentions(contest_view(contest, entries), mentions)

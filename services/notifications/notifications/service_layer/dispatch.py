@@ -1,11 +1,24 @@
 """Sending due deliveries through their channels, outside the consumer's transaction.
 
 Several dispatchers (one per worker replica) may run: each claims a batch of due rows with a lease
-(a conditional UPDATE; `FOR UPDATE SKIP LOCKED` on PostgreSQL), sends them, and records each outcome
-only if it still holds the claim. A dispatcher that dies mid-batch leaves its rows claimed until the
-lease runs out; they are then sent again with the same delivery id (the same Message-ID / webhook-id),
-so the receiver can recognise the resend. Outcomes are recorded with their events in one transaction:
-NotificationDelivered for a sent message, NotificationFailed for one that is dead.
+(a conditional UPDATE; `FOR UPDATE SKIP LOCKED` on PostgreSQL) and draws the batch's PDFs together.
+Then, for each message:
+
+1. the attempt is committed before the channel is called: the delivery becomes `sending`, its
+   `attempts` and `last_attempt_at` move on, its lease is renewed, and a `delivery_attempts` row is
+   written with no outcome yet;
+2. the channel sends it;
+3. the outcome is committed before the message's place among the `concurrency` sends in flight is
+   given to another: the delivery becomes `sent`, `failed` (a retry is due) or `dead`, the attempt
+   row gets its outcome, and NotificationDelivered / NotificationFailed goes to the outbox in the
+   same transaction.
+
+So a dispatcher that dies leaves at most `concurrency` messages whose outcome is unknown; they are
+sent again once the lease runs out, with the same delivery id (the same Message-ID / webhook-id, the
+receiver's key to drop the copy), and that resend is an attempt of its own in the log. Commits are
+shared: every attempt or outcome that arrives while one transaction is being written goes into the
+next one, so each message still waits for its own commit, but many sends in flight cost few
+transactions.
 """
 
 from __future__ import annotations
@@ -14,26 +27,55 @@ import asyncio
 import random
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kaleidoscope_shared.bus.outbox import Outbox
-from kaleidoscope_shared.bus.stopping import sleep_or_stop
+from kaleidoscope_shared.bus.stopping import sleep_until_woken
 from kaleidoscope_shared.contracts import Event, NotificationDelivered, NotificationFailed
-from kaleidoscope_shared.db import SessionFactory
+from kaleidoscope_shared.db import SessionFactory, is_database_unavailable
+from kaleidoscope_shared.observability import tracing
 from kaleidoscope_shared.observability.logging import get_logger
+from kaleidoscope_shared.observability.metrics import DELIVERY_OUTCOMES
 
-from ..adapters.tables import DELIVERIES, DeliveryValues
-from ..channels import Channel, ChannelError
+from ..adapters.tables import DELIVERIES, DELIVERY_ATTEMPTS, DeliveryValues
+from ..channels import Channel, ChannelError, OutgoingMessage
+from ..documents.fonts import UnsupportedCharacters
 from ..domain import DeliveryState, DeliveryStatus, RetryPolicy, record_failure, record_success
 from .messages import BatchMessages, MessageBuilder
 
 log = get_logger(__name__)
 T = DELIVERIES
-DUE = ("pending", "failed")
+A = DELIVERY_ATTEMPTS
+DUE = ("pending", "failed", "sending")
+"""`sending` is due again only once its lease has run out: its dispatcher stopped mid-send."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One committed try at sending a delivery."""
+
+    attempt_id: uuid.UUID
+    row: DeliveryValues
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Start:
+    row: DeliveryValues
+
+
+@dataclass(frozen=True, slots=True)
+class _Finish:
+    attempt: Attempt
+    outcome: str | ChannelError
+
+
+_Write = _Start | _Finish
 
 
 @dataclass
@@ -49,15 +91,25 @@ class Dispatcher:
     concurrency: int = 8
     skip_locked: bool = False
     rng: random.Random = field(default_factory=random.Random)
+    _queued: list[tuple[_Write, asyncio.Future[Attempt | None]]] = field(
+        default_factory=list, init=False, repr=False
+    )
+    _writer: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
-    async def run(self, stop: asyncio.Event, interval_s: float) -> None:
-        """Dispatch until `stop` is set; a database outage only pauses it."""
+    async def run(self, stop: asyncio.Event, interval_s: float, woken: asyncio.Event | None = None) -> None:
+        """Dispatch until `stop` is set; a database outage only pauses it. Between rounds it waits
+        `interval_s`, or until `woken` is set (this worker's consumer applied events: new deliveries)."""
         while not stop.is_set():
+            if woken is not None:
+                woken.clear()  # set again while draining: another round at once
             try:
                 await self.drain(stop)
-            except Exception:
-                log.exception("dispatch.failed")
-            await sleep_or_stop(stop, interval_s)
+            except Exception as error:
+                if is_database_unavailable(error):
+                    log.warning("dispatch.database_unavailable", error=str(error)[:500])
+                else:
+                    log.exception("dispatch.failed")
+            await sleep_until_woken(stop, woken, interval_s)
 
     async def drain(self, stop: asyncio.Event | None = None) -> int:
         """Send batch after batch until fewer than a full batch is due (or `stop` is set); returns
@@ -90,29 +142,64 @@ class Dispatcher:
         return await self._send_batch(rows, asyncio.Semaphore(self.concurrency)) if rows else 0
 
     async def _send_batch(self, rows: list[DeliveryValues], gate: asyncio.Semaphore) -> int:
-        """Send a claimed batch, `gate` limiting the sends in flight.
-
-        Outcomes are recorded as the sends complete (each commit takes every outcome that arrived
-        meanwhile), so a crash leaves only the messages of the last moments unrecorded, not a batch."""
+        """Send a claimed batch, `gate` limiting the messages between their attempt and their
+        recorded outcome. Raises the first error (a database outage) once every send has ended."""
         messages = await self.messages.prepare(rows)
-        done: asyncio.Queue[tuple[DeliveryValues, str | ChannelError]] = asyncio.Queue()
 
         async def send_one(row: DeliveryValues) -> None:
             async with gate:
-                await done.put((row, await self.send(row, messages)))
+                await self._attempt(row, messages)
 
-        senders = asyncio.gather(*(send_one(row) for row in rows))
-        recorded = 0
-        try:
-            while recorded < len(rows):
-                outcomes = [await done.get()]
-                while not done.empty():
-                    outcomes.append(done.get_nowait())
-                await self._record(outcomes)
-                recorded += len(outcomes)
-        finally:
-            await senders  # if recording failed, the lease runs out and the rest are sent again
+        results = await asyncio.gather(*(send_one(row) for row in rows), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result  # the lease runs out and the unrecorded messages are sent again
         return len(rows)
+
+    async def _attempt(self, row: DeliveryValues, messages: BatchMessages) -> None:
+        """One message: built, its attempt committed, sent, its outcome committed."""
+        try:
+            message: OutgoingMessage | ChannelError = await messages.build(row)
+        except Exception as error:  # a document that cannot be drawn: a failed attempt, retried
+            # unless no font has a character of it: then the delivery is dead at once, the reason
+            # recorded for the organiser (never a document with empty boxes in place of a name)
+            log.exception("dispatch.message_failed", delivery_id=str(row.id))
+            permanent = isinstance(error, UnsupportedCharacters)
+            message = ChannelError(f"{type(error).__name__}: {error}", permanent=permanent)
+        attempt = await self._write(_Start(row))
+        if attempt is None:
+            return  # the claim ran out and another dispatcher took it: it sends the message
+        if isinstance(message, ChannelError):
+            outcome: str | ChannelError = message
+        else:
+            # with tracing on, in the trace of the event the message is about (if handled here)
+            with tracing.send_span(
+                f"send {row.channel}",
+                row.event_id,
+                handled_by="notifications",  # the consumer group that wrote the delivery
+                attributes={"kaleidoscope.delivery_id": str(row.id), "kaleidoscope.channel": row.channel},
+            ) as span:
+                outcome = await self.send(row, message)
+                if isinstance(outcome, ChannelError):
+                    tracing.mark_failed(span, str(outcome))
+        await self._finish(attempt, outcome)
+
+    async def _finish(self, attempt: Attempt, outcome: str | ChannelError) -> None:
+        """Commit a sent message's outcome, waiting for the database if it went away meanwhile: the
+        claim stays this dispatcher's, so the message is not sent again when the database is back."""
+        delay, waited = 0.25, 0.0
+        while True:
+            try:
+                await self._write(_Finish(attempt, outcome))
+                return
+            except Exception as error:
+                if not is_database_unavailable(error) or waited > OUTCOME_PATIENCE_S:
+                    raise
+                if not waited:
+                    log.warning("dispatch.outcome_waits_for_database", delivery_id=str(attempt.row.id))
+                await asyncio.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 5.0)
 
     async def claim(self) -> list[DeliveryValues]:
         now = datetime.now(UTC)
@@ -138,13 +225,12 @@ class Dispatcher:
             result = await session.execute(claim)
             return [DeliveryValues(**r._mapping) for r in result]
 
-    async def send(self, row: DeliveryValues, messages: BatchMessages) -> str | ChannelError:
+    async def send(self, row: DeliveryValues, message: OutgoingMessage) -> str | ChannelError:
         """The provider id of the sent message, or the error that stopped it."""
         channel = self.channels.get(row.channel)
         if channel is None:
             return ChannelError(f"channel {row.channel!r} is not available in this worker", permanent=False)
         try:
-            message = await messages.build(row)
             return (await channel.send(message)).provider_id
         except ChannelError as error:
             return error
@@ -152,39 +238,120 @@ class Dispatcher:
             log.exception("dispatch.channel_crashed", channel=row.channel, delivery_id=str(row.id))
             return ChannelError(f"{type(error).__name__}: {error}", permanent=False)
 
-    async def _record(self, outcomes: list[tuple[DeliveryValues, str | ChannelError]]) -> None:
-        """Store the outcomes this dispatcher still holds the claim of, and their events, in one
-        transaction: one query for the claims, one UPDATE executed for every row."""
+    async def _write(self, write: _Write) -> Attempt | None:
+        """Commit an attempt's start (returns the attempt, or None when the claim was lost) or its
+        outcome; returns once it is committed. Writes that arrive while a transaction is being
+        written go together into the next one."""
+        done: asyncio.Future[Attempt | None] = asyncio.get_running_loop().create_future()
+        self._queued.append((write, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queued())
+        return await done
+
+    async def _write_queued(self) -> None:
+        while self._queued:
+            await asyncio.sleep(0)  # the sends that are ready queue their writes too: one commit
+            writes, self._queued = self._queued, []
+            try:
+                results = await self._commit([w for w, _ in writes])
+            except Exception as error:
+                for _, done in writes:
+                    if not done.done():
+                        done.set_exception(error)
+                continue
+            for (_, done), result in zip(writes, results, strict=True):
+                if not done.done():
+                    done.set_result(result)
+
+    async def _commit(self, writes: list[_Write]) -> list[Attempt | None]:
+        """Attempts started and outcomes, in one transaction: the deliveries this dispatcher still
+        holds the claim of are updated (one statement each kind), every attempt row is written."""
         now = datetime.now(UTC)
+        starts = [w.row for w in writes if isinstance(w, _Start)]
+        finishes = [w for w in writes if isinstance(w, _Finish)]
+        outcomes: list[dict[str, Any]] = []
+        finished: list[dict[str, Any]] = []
+        counted: list[tuple[str, str]] = []  # (channel, outcome) of each attempt that ended
         announcements: dict[uuid.UUID | None, list[Event]] = defaultdict(list)
         async with self.sessions.begin() as session:
             connection = await session.connection()
-            held = set(
-                (
-                    await connection.execute(
-                        _STILL_CLAIMED, {"ids": [row.id for row, _ in outcomes], "claimed_by": self.name}
-                    )
-                ).scalars()
-            )
-            updates = []
-            for row, outcome in outcomes:
+            attempts = await self._start(connection, starts, now) if starts else {}
+            held: set[uuid.UUID] = set()
+            if finishes:
+                ids = [w.attempt.row.id for w in finishes]
+                found = await connection.execute(_STILL_CLAIMED, {"ids": ids, "claimed_by": self.name})
+                held = set(found.scalars())
+            for write in finishes:
+                row, outcome = write.attempt.row, write.outcome
+                values, event = self._outcome(write.attempt, outcome, now)
+                finished.append(
+                    {
+                        "attempt": write.attempt.attempt_id,
+                        "finished_at": now,
+                        "outcome": values["status"],
+                        "error": str(outcome) if isinstance(outcome, ChannelError) else None,
+                        "provider": values["provider_id"] if values["status"] == "sent" else None,
+                    }
+                )
+                counted.append((row.channel, values["status"]))
                 if row.id not in held:
-                    log.warning("dispatch.lease_lost", delivery_id=str(row.id))
+                    log.warning("dispatch.lease_lost", delivery_id=str(row.id), after="send")
                     continue
-                values, event = self._outcome(row, outcome, now)
-                updates.append(values)
+                outcomes.append(values)
                 if event is not None:
                     announcements[row.contest_id].append(event)
-            if updates:
-                await connection.execute(_RECORD, updates)
+            if finished:
+                await connection.execute(_FINISH, finished)
+            if outcomes:
+                await connection.execute(_RECORD, outcomes)
             for contest_id, events in announcements.items():
                 await self.outbox.add_all(session, events, contest_id=contest_id)
+        for channel, status in counted:  # committed: a retried commit is counted once
+            DELIVERY_OUTCOMES.labels(channel, status).inc()
+        return [attempts.get(w.row.id) if isinstance(w, _Start) else None for w in writes]
+
+    async def _start(
+        self, connection: AsyncConnection, rows: list[DeliveryValues], now: datetime
+    ) -> dict[uuid.UUID, Attempt]:
+        """Count an attempt for each row whose claim this dispatcher still holds (one UPDATE, which
+        renews the lease for the time of the send) and write its attempt row."""
+        counted = await connection.execute(
+            _START,
+            {"ids": [r.id for r in rows], "me": self.name, "now": now, "until": now + self.lease},
+        )
+        numbers: dict[uuid.UUID, int] = {r.id: r.attempts for r in counted}
+        attempts: dict[uuid.UUID, Attempt] = {}
+        for row in rows:
+            if row.id not in numbers:
+                log.warning("dispatch.lease_lost", delivery_id=str(row.id), after="claim")
+                continue
+            attempts[row.id] = Attempt(uuid.uuid4(), row, numbers[row.id])
+        if attempts:
+            await connection.execute(
+                insert(A),
+                [
+                    {
+                        "attempt_id": a.attempt_id,
+                        "delivery_id": a.row.id,
+                        "number": a.number,
+                        "dispatcher": self.name,
+                        "started_at": now,
+                        "finished_at": None,
+                        "outcome": None,
+                        "error": None,
+                        "provider_id": None,
+                    }
+                    for a in attempts.values()
+                ],
+            )
+        return attempts
 
     def _outcome(
-        self, row: DeliveryValues, outcome: str | ChannelError, now: datetime
+        self, attempt: Attempt, outcome: str | ChannelError, now: datetime
     ) -> tuple[dict[str, Any], Event | None]:
-        """The row's new values after one send, and the event that announces it, if any."""
-        state = _state_of(row)
+        """The row's new values after one attempt, and the event that announces it, if any."""
+        row = attempt.row
+        state = replace(_state_of(row), attempts=attempt.number - 1)  # record_* count the attempt
         if isinstance(outcome, ChannelError):
             state = record_failure(
                 state, str(outcome), permanent=outcome.permanent, now=now, policy=self.policy, rng=self.rng
@@ -205,14 +372,40 @@ class Dispatcher:
         return values, _announcement(row, status, state, now)
 
 
-# Which of a batch's rows this dispatcher still holds (its claim may have run out and been taken),
-# locked on PostgreSQL until the outcomes are stored (SQLite has one writer: nothing to lock).
+# Which of the rows this dispatcher still holds (its claim may have run out and been taken),
+# locked on PostgreSQL until the transaction ends (SQLite has one writer: nothing to lock).
+# How long a sent message's outcome waits for a database that went away before the dispatcher gives
+# up on it (the message is then sent again once its lease has run out).
+OUTCOME_PATIENCE_S = 600.0
 _STILL_CLAIMED = (
     select(T.c.id)
     .where(T.c.id.in_(bindparam("ids", expanding=True)), T.c.claimed_by == bindparam("claimed_by"))
     .with_for_update()
 )
-# One outcome, executed with the parameters of every row of a batch.
+# Attempts begin: counted, and the lease renewed for the time of the send, where still claimed.
+_START = (
+    update(T)
+    .where(T.c.id.in_(bindparam("ids", expanding=True)), T.c.claimed_by == bindparam("me"))
+    .values(
+        status="sending",
+        attempts=T.c.attempts + 1,
+        last_attempt_at=bindparam("now"),
+        claimed_until=bindparam("until"),
+    )
+    .returning(T.c.id, T.c.attempts)
+)
+# An attempt's outcome, recorded whether or not the delivery's claim is still held: it happened.
+_FINISH = (
+    update(A)
+    .where(A.c.attempt_id == bindparam("attempt"))
+    .values(
+        finished_at=bindparam("finished_at"),
+        outcome=bindparam("outcome"),
+        error=bindparam("error"),
+        provider_id=bindparam("provider"),
+    )
+)
+# One outcome, executed with the parameters of every row of a commit.
 _RECORD = (
     update(T)
     .where(T.c.id == bindparam("row_id"), T.c.claimed_by == bindparam("claimed_by_me"))

@@ -1,6 +1,7 @@
 """From an event to delivery rows (and document rows), written in the consumer's transaction.
 
-A message is rendered whole here, so a template error stops the event (it is retried, then
+A private or personal link is rendered sealed (`domain/links`): the stored message holds it sealed,
+and the dispatcher opens it only when it hands the message to a channel. A message is rendered whole here, so a template error stops the event (it is retried, then
 dead-lettered with the template's problem) instead of sending half a message. Nothing is sent here:
 the dispatcher sends committed rows. A redelivered event is dropped by the inbox before it gets here,
 and a delivery's id is `delivery_key(event, recipient, channel)`, so no second row can exist.
@@ -19,6 +20,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kaleidoscope_shared.contracts import Event
+from kaleidoscope_shared.settings import DEVELOPMENT_LINK_KEY
 
 from ..adapters.copies import preferences_of
 from ..adapters.document_store import fields_to_json
@@ -45,6 +47,8 @@ class FanOutConfig:
     default_channels: tuple[str, ...] = ("file",)
     timezone: str = "UTC"
     city: str = ""
+    link_key: str = DEVELOPMENT_LINK_KEY
+    """Seals a private or personal link that arrives in clear (an event from before links were sealed)."""
 
 
 async def fan_out(
@@ -64,7 +68,7 @@ async def fan_out(
     plan = plan_notifications(event_id, event, view, preferences)
     if not plan.messages:
         return 0
-    issued_on = _local_date(getattr(event, "finished_at", None) or datetime.now(UTC), config.timezone)
+    issued_on = _local_date(decided_at(event), config.timezone)
     ids = await _issue_documents(session, config, view, plan.messages, issued_on)
     now = datetime.now(UTC)
     rows = [_row(config, m, event_type, view.contest_id, now, ids) for m in plan.messages]
@@ -99,7 +103,9 @@ def _row(
     document_ids: dict[DocumentRequest, uuid.UUID],
 ) -> dict[str, Any]:
     """The deliveries table's columns for one planned message."""
-    rendered = config.catalogue.render(message.kind, message.language, message.context)
+    # the letter names the documents it carries, whichever they are
+    context = {**message.context, "documents": [d.kind.value for d in message.documents]}
+    rendered = config.catalogue.render(message.kind, message.language, context)
     return {
         "id": message.delivery_id,
         "event_id": message.source_event_id,
@@ -117,6 +123,7 @@ def _row(
         "document_ids": [str(document_ids[d]) for d in message.documents],
         "status": "pending",
         "attempts": 0,
+        "last_attempt_at": None,
         "next_attempt_at": None,
         "claimed_by": None,
         "claimed_until": None,
@@ -192,6 +199,16 @@ async def _existing_documents(session: AsyncSession, ids: list[uuid.UUID]) -> se
         )
         found |= set(rows.scalars())
     return found
+
+
+def decided_at(event: Event | JurorReminderDue) -> datetime:
+    """When the decision a document records was taken: the contest's finish, a stage's close, the
+    jury's declaration; the event's own moment for anything else (documents come with none)."""
+    for name in ("finished_at", "closed_at", "declared_at"):
+        moment = getattr(event, name, None)
+        if isinstance(moment, datetime):
+            return moment
+    return datetime.now(UTC)
 
 
 def _local_date(moment: datetime, timezone: str) -> date:

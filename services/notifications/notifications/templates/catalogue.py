@@ -20,6 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..domain.kinds import LANGUAGES, NotificationKind
 from .errors import TemplateProblem, TemplatesInvalid, problem_from
 from .filters import FILTERS
+from .limits import BoundedSandbox, RenderLimits, bounded_filters
 from .samples import sample_context
 
 BUILTIN_FOLDER = Path(__file__).parent / "builtin"
@@ -38,11 +39,20 @@ class TemplateCatalogue:
     """All notification templates. Build with `TemplateCatalogue.load()`, which refuses to start on
     a broken template; `render` then raises `TemplatesInvalid` only for a context that lacks a value."""
 
-    def __init__(self, override_folder: Path | None = None, *, timezone: str | None = None) -> None:
+    def __init__(
+        self,
+        override_folder: Path | None = None,
+        *,
+        timezone: str | None = None,
+        limits: RenderLimits | None = None,
+    ) -> None:
+        """`limits` bounds each part's output and rendering time (a draft being previewed)."""
         folders = [str(override_folder)] if override_folder else []
         self.override_folder = override_folder
         self.timezone = timezone
-        self._env = SandboxedEnvironment(
+        self.limits = limits
+        sandbox = BoundedSandbox if limits else SandboxedEnvironment
+        self._env = sandbox(
             loader=FileSystemLoader([*folders, str(BUILTIN_FOLDER)]),  # override first
             undefined=StrictUndefined,
             autoescape=lambda name: bool(name) and name.endswith("html.j2"),
@@ -52,6 +62,8 @@ class TemplateCatalogue:
             auto_reload=False,  # checked at load; not a file system check per message
         )
         self._env.filters.update(FILTERS)
+        if limits:
+            self._env.filters = bounded_filters(self._env.filters, limits.max_output_chars)
 
     @classmethod
     def load(cls, override_folder: Path | None = None, *, timezone: str | None = None) -> TemplateCatalogue:
@@ -107,6 +119,8 @@ class TemplateCatalogue:
             if part in REQUIRED_PARTS:
                 raise
             return None
+        if self.limits:
+            return self.limits.render(template, values)
         return template.render(values)
 
     def _stray_overrides(self) -> list[TemplateProblem]:

@@ -12,6 +12,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from ..domain.names import formal_salutation, russian_date
+from .document_titles import document_list
 
 
 def _language(context: Context) -> str:
@@ -68,7 +69,27 @@ def salutation(context: Context, full_name: str) -> str:
     return formal_salutation(full_name, _language(context))
 
 
+@pass_context
+def colleagues_salutation(context: Context, name: str) -> str:
+    """An organiser's greeting: the person by name and patronymic when `name` is a person's
+    («Уважаемая Мария Петровна»), otherwise the people of the organisation, never the organisation
+    itself («Уважаемые коллеги», not «Здравствуйте, Некоммерческое партнёрство…»)."""
+    language = _language(context)
+    personal = formal_salutation(name, language)
+    if language == "ru" and personal.startswith("Уважаем"):
+        return personal
+    return "Уважаемые коллеги" if language == "ru" else "Dear colleagues"
+
+
+@pass_context
+def documents(context: Context, kinds: list[str]) -> str:
+    """The documents a message carries, named in a sentence in the message's language."""
+    return document_list(kinds, _language(context))
+
+
 FILTERS: dict[str, Any] = {
+    "colleagues_salutation": colleagues_salutation,
+    "documents": documents,
     "date": format_date,
     "datetime": format_datetime,
     "money": format_money,

@@ -100,7 +100,23 @@ _SAMPLES: dict[K, dict[str, Any]] = {
             {"kind": "sponsor", "description": "приз от ГК «Конкорд»", "amount": None, "currency": None},
         ],
     ),
-    K.CONTEST_FINISHED_PARTICIPANT: _participant(),
+    K.SPECIAL_MENTION: _participant(mention="за бережное сохранение памяти малой родины"),
+    K.DEADLINE_CHANGED: _participant(
+        submissions_close_at=datetime(2025, 9, 15, 11, 0, tzinfo=UTC),
+        # None when the event does not give it; the templates then leave it out
+        previous_submissions_close_at=datetime(2025, 8, 31, 11, 0, tzinfo=UTC),
+        # the organisers' words, "" when they gave none
+        reason="по просьбе библиотек, у которых в августе прошли выездные мероприятия",
+    ),
+    K.JUROR_LINK_REISSUED: {
+        "recipient": _JUROR,
+        "contest": _CONTEST,
+        "personal_link": _PERSONAL_LINK,
+    },
+    K.CONTEST_FINISHED_PARTICIPANT: _participant(
+        # the kinds of the documents attached, in order (fan-out gives every message its own)
+        documents=["thank_you_letter", "participant_diploma", "winner_diploma"],
+    ),
     K.CONTEST_FINISHED_ORGANISER: {
         "recipient": _ORGANISER,
         "contest": _CONTEST,

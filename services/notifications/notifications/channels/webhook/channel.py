@@ -1,4 +1,12 @@
-"""The webhook channel: a signed JSON POST per message to the recipient's URL or the configured one."""
+"""The webhook channel: a signed JSON POST per message to the recipient's URL or the configured one.
+
+Delivery is at least once: a dispatcher that stops between sending a message and recording its
+outcome sends it again once its claim's lease runs out, and a 5xx, 429 or timeout is retried. Every
+attempt at one delivery carries the same `webhook-id` header (the delivery id, also the body's
+`delivery_id`), while `webhook-timestamp` and `webhook-signature` are fresh each time. The
+`webhook-id` is the receiver's key for de-duplication: a receiver that has already processed an id
+answers 2xx and ignores the copy.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +47,9 @@ class WebhookSettings(BaseModel):
 
 
 class WebhookChannel(Channel):
+    """POSTs each message as JSON, signed per Standard Webhooks. `webhook-id` is the delivery id, the
+    same on every attempt: receivers de-duplicate on it (see the module's docstring)."""
+
     name = "webhook"
 
     def __init__(

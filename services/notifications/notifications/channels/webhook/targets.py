@@ -40,7 +40,11 @@ class TargetPolicy:
         address = _unmapped(address)
         if any(address in net for net in self.allowed_networks if net.version == address.version):
             return True
-        return address.is_global and not address.is_multicast
+        if not address.is_global or address.is_multicast:
+            return False
+        # An IPv6 address may carry an IPv4 one that a gateway will reach (IPv4-compatible ::a.b.c.d,
+        # NAT64 64:ff9b::/96 and 64:ff9b:1::/48, 6to4, Teredo): that one must be permitted too.
+        return all(self.permits(inner) for inner in _embedded_ipv4(address))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,24 @@ def _parse(url: str, policy: TargetPolicy) -> tuple[str, str, int]:
     except ValueError as exc:
         raise UnsafeWebhookTarget(f"webhook URL has an invalid port: {url!r}") from exc
     return parts.scheme, parts.hostname, port
+
+
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def _embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    found: list[ipaddress.IPv4Address] = []
+    if address in _IPV4_COMPATIBLE or any(address in net for net in _NAT64):
+        found.append(low32)
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.append(address.teredo[1])
+    return found
 
 
 def _unmapped(address: IPAddress) -> IPAddress:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from kaleidoscope_shared.http.auth import require_organiser
+from kaleidoscope_shared.http.auth import require_organiser, requires_organiser
 
 from ...bootstrap import Notifications
 
@@ -20,7 +20,9 @@ async def get_service(request: Request) -> Notifications:
 ServiceDep = Annotated[Notifications, Depends(get_service)]
 
 
+@requires_organiser
 async def organiser(request: Request, service: ServiceDep) -> None:
+    """401 without a token, 403 with another (counted by the throttle); made before the body is read."""
     require_organiser(request, service.settings.organiser_token.get_secret_value())
 
 

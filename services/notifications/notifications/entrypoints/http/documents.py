@@ -13,13 +13,15 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 
 from kaleidoscope_shared.grants import ENTRY_DOCUMENTS, GrantRefused, check_grant
-from kaleidoscope_shared.http.auth import bearer_token, require_organiser, same_secret
+from kaleidoscope_shared.http.auth import auth_failed, bearer_token, require_organiser, same_secret
+from kaleidoscope_shared.http.openapi import BEARER_OPTIONAL, problems
 from kaleidoscope_shared.http.problems import ProblemError
 
 from ...adapters.document_store import fields_from_json
 from ...adapters.tables import DocumentRow
 from ...bootstrap import Notifications
 from ...documents import normalise_code, verify_code
+from ...documents.fonts import UnsupportedCharacters
 from ...service_layer.messages import attachment_name, document_title, human_filename
 from .deps import ORGANISER_ONLY, ServiceDep
 
@@ -94,14 +96,19 @@ async def verify_document(code: str, service: ServiceDep) -> VerifiedDocument:
     return VerifiedDocument(genuine=True, **{**row.fields, "document_id": fields.document_id})
 
 
-@public.get("/entries/{entry_id}/documents", response_model=list[EntryDocument])
+@public.get(
+    "/entries/{entry_id}/documents",
+    response_model=list[EntryDocument],
+    responses=problems(429),
+    openapi_extra={"security": BEARER_OPTIONAL},
+)
 async def entry_documents(
     entry_id: uuid.UUID, request: Request, service: ServiceDep, grant: GrantQuery = None
 ) -> list[EntryDocument]:
     """The letters and diplomas issued for one entry (to each of its authors), for the bearer of an
     ENTRY_DOCUMENTS grant on the entry (or the organiser). Any other caller gets 404, as for an entry
     without documents; the list is empty until the contest's end has been announced."""
-    if not _is_organiser(request, service) and not _grants_entry(service, grant, entry_id):
+    if not _is_organiser(request, service) and not _grants_entry(request, service, grant, entry_id):
         raise _no_documents(entry_id)
     query = select(DocumentRow).where(DocumentRow.entry_id == entry_id)
     async with service.runtime.sessions() as session:
@@ -124,23 +131,43 @@ async def list_documents(
         return list((await session.execute(query.limit(1000))).scalars())
 
 
-@public.get("/documents/{document_id}/pdf", response_class=Response)
+@public.get(
+    "/documents/{document_id}/pdf",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The document.",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **problems(
+            429,
+            _422="No font of the documents has a character of its text: it cannot be printed.",
+            _401="No grant and no bearer token: without a grant this is the organiser's route.",
+            _403="No grant, and a token that is not the organiser's.",
+        ),
+    },
+    openapi_extra={"security": BEARER_OPTIONAL},
+)
 async def document_pdf(
     document_id: uuid.UUID, request: Request, service: ServiceDep, grant: GrantQuery = None
 ) -> Response:
     """The document as PDF (drawn on first request if it has not been sent yet), for the organiser or
     with an ENTRY_DOCUMENTS grant on the document's entry. Without a grant this is the organiser's route
-    (401 / 403); a grant that is bad, expired or for another entry is a 404."""
+    (401 / 403); a grant that is bad, expired or for another entry is a 404. A document holding
+    characters no font of the documents has is refused with 422, naming them and their field."""
     if grant is None:
         require_organiser(request, service.settings.organiser_token.get_secret_value())
     async with service.runtime.sessions() as session:
         row = await session.get(DocumentRow, document_id)
     allowed = row is not None and (
-        _is_organiser(request, service) or _grants_entry(service, grant, row.entry_id)
+        _is_organiser(request, service) or _grants_entry(request, service, grant, row.entry_id)
     )
     if row is None or not allowed:
         raise ProblemError(404, "Document not found", f"No document has the id {document_id}.")
-    pdf = await service.document_files().ensure(fields_from_json(row.fields))
+    try:
+        pdf = await service.document_files().ensure(fields_from_json(row.fields))
+    except UnsupportedCharacters as error:  # as the dispatcher refuses to send it: never empty boxes
+        raise ProblemError(422, "The document cannot be printed", str(error)) from error
     disposition = (
         f'attachment; filename="{attachment_name(row)}"; '
         f"filename*=UTF-8''{quote(human_filename(row), safe='')}"
@@ -149,15 +176,25 @@ async def document_pdf(
 
 
 def _is_organiser(request: Request, service: Notifications) -> bool:
-    return same_secret(bearer_token(request), service.settings.organiser_token.get_secret_value())
+    """Whether the bearer token is the organiser's; another token is a failed authentication."""
+    token = bearer_token(request)
+    if token is None:
+        return False
+    if same_secret(token, service.settings.organiser_token.get_secret_value()):
+        return True
+    auth_failed(request, "organiser")
+    return False
 
 
-def _grants_entry(service: Notifications, grant: str | None, entry_id: uuid.UUID) -> bool:
+def _grants_entry(request: Request, service: Notifications, grant: str | None, entry_id: uuid.UUID) -> bool:
+    """Whether `grant` is a genuine ENTRY_DOCUMENTS grant on the entry; a refused one is a failed
+    authentication."""
     if not grant:
         return False
     try:
         check_grant(service.settings.grant_key.get_secret_value(), grant, ENTRY_DOCUMENTS, str(entry_id))
     except GrantRefused:
+        auth_failed(request, "grant")
         return False
     return True
 

@@ -7,13 +7,17 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from kaleidoscope_shared.http.problems import ProblemError
 
 from ...domain import LANGUAGES, NotificationKind
+from ...domain.kinds import kind_named
 from ...templates import RenderedMessage, TemplateCatalogue, TemplatesInvalid, sample_context
+from ...templates.limits import MAX_TEMPLATE_CHARS, RenderLimits
 from .deps import ORGANISER_ONLY, ServiceDep
+
+DRAFT_LIMITS = RenderLimits()
 
 router = APIRouter(tags=["templates"], dependencies=ORGANISER_ONLY)
 
@@ -37,9 +41,9 @@ class DraftTemplate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    subject: str | None = None
-    text: str | None = None
-    html: str | None = None
+    subject: str | None = Field(None, max_length=MAX_TEMPLATE_CHARS)
+    text: str | None = Field(None, max_length=MAX_TEMPLATE_CHARS)
+    html: str | None = Field(None, max_length=MAX_TEMPLATE_CHARS)
 
 
 @router.get("/templates", response_model=list[TemplateKind])
@@ -61,26 +65,30 @@ def preview_template(kind: str, language: str, service: ServiceDep) -> Preview:
 @router.post("/templates/{kind}/{language}/preview", response_model=Preview)
 def preview_draft(kind: str, language: str, draft: DraftTemplate, service: ServiceDep) -> Preview:
     """Render a draft of a template against a sample event, in the same sandbox as real messages.
-    A syntax error or an unknown variable is answered with 422 and where it is."""
+    A syntax error or an unknown variable is answered with 422 and where it is; so is a draft part
+    longer than 50,000 characters, and a draft whose rendering grows past 200,000 characters a part
+    or takes longer than 2 seconds (a runaway loop)."""
     checked_kind, checked_language = _checked(kind, language)
     with tempfile.TemporaryDirectory() as folder:
         parts = Path(folder) / checked_language / checked_kind.value
         parts.mkdir(parents=True)
         for part, source in draft.model_dump(exclude_none=True).items():
             (parts / f"{part}.j2").write_text(source, encoding="utf-8")
-        catalogue = TemplateCatalogue(Path(folder), timezone=service.settings.timezone)
+        catalogue = TemplateCatalogue(Path(folder), timezone=service.settings.timezone, limits=DRAFT_LIMITS)
         return _render(catalogue, checked_kind, checked_language)
 
 
 def _checked(kind: str, language: str) -> tuple[NotificationKind, str]:
-    if kind not in NotificationKind._value2member_map_:
+    """The kind as stored (`deadline_changed`) or with dashes (`deadline-changed`), and the language."""
+    checked = kind_named(kind)
+    if checked is None:
         known = ", ".join(k.value for k in NotificationKind)
         raise ProblemError(404, "Unknown template", f"No message kind is called {kind!r}; known: {known}.")
     if language not in LANGUAGES:
         raise ProblemError(
             404, "Unknown language", f"Templates exist in {', '.join(LANGUAGES)}, not {language!r}."
         )
-    return NotificationKind(kind), language
+    return checked, language
 
 
 def _render(catalogue: TemplateCatalogue, kind: NotificationKind, language: str) -> Preview:
