@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import email
 import re
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email import policy
 from pathlib import Path
@@ -14,6 +12,8 @@ from typing import Any
 import httpx
 
 from kaleidoscope_shared.settings import DEVELOPMENT_ORGANISER_TOKEN
+
+from ..polling import wait_until
 
 ORGANISER = {"Authorization": f"Bearer {DEVELOPMENT_ORGANISER_TOKEN}"}
 NOMINATION = "service-guide"
@@ -45,17 +45,6 @@ def contest_body() -> dict[str, Any]:
     }
 
 
-def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = condition()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.2)
-
-
 class Organiser:
     """What the organiser's console will do; until then, the organiser's API calls."""
 
@@ -81,7 +70,7 @@ class Organiser:
             assert response.status_code < 400, response.text
             return response.json()
 
-        return wait_for(opened, 60, "judging to learn the final list of entries")
+        return wait_until(opened, 60, "judging to learn the final list of entries")
 
 
 def messages_to(messages: Path, address: str) -> list[email.message.EmailMessage]:
@@ -110,4 +99,4 @@ def link_in(messages: Path, address: str, pattern: str, timeout: float = 60) -> 
                 return match.group(0)
         return None
 
-    return str(wait_for(found, timeout, f"an e-mail to {address} with {pattern}"))
+    return str(wait_until(found, timeout, f"an e-mail to {address} with {pattern}"))

@@ -16,8 +16,9 @@ import pytest
 
 from kaleidoscope_cli.stack import Stack
 
+from ..polling import wait_until
 from .conftest import DESKTOP, HALL, PHONE, look
-from .contest_kit import NOMINATION, Organiser, link_in, wait_for
+from .contest_kit import NOMINATION, Organiser, link_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -106,7 +107,7 @@ def test_a_small_contest_runs_through_the_pages(stack: Stack, browser: Any, tmp_
     assert private_link.startswith(f"{web}/entries/")
     look(page, "confirmation-ru-desktop")
     page.get_by_role("link", name="Открыть мою заявку").click()
-    assert "Квест «Тайны старой Анжерки»" in page.inner_text("h1")
+    assert page.inner_text("h1") == "«Квест „Тайны старой Анжерки“»"  # a quotation inside a title: „…“
     assert "презентация.pdf" in page.inner_text("main")
     look_both_ways(page, "entry")
     page.get_by_role("link", name="Изменить заявку").click()
@@ -145,7 +146,7 @@ def test_a_small_contest_runs_through_the_pages(stack: Stack, browser: Any, tmp_
 
     # --- once the contest has ended, the participant downloads the entry's letters and diplomas ------
     page.goto(private_link.split("?")[0])
-    wait_for(
+    wait_until(
         lambda: page.reload() and "Письма и дипломы" in page.inner_text("main"), 90, "the entry's documents"
     )
     with page.expect_download() as download:
@@ -307,7 +308,7 @@ def run_the_jury(stack: Stack, browser: Any, organiser: Organiser, contest_id: s
     look_both_ways(hall, "hall-closed", projector)
 
     # --- results, the participant's documents, and a diploma's verification page -------------------
-    wait_for(
+    wait_until(
         lambda: organiser.submissions.get(f"/contests/{contest_id}").json()["status"] == "results",
         60,
         "the contest's results to reach submissions",
@@ -316,7 +317,7 @@ def run_the_jury(stack: Stack, browser: Any, organiser: Organiser, contest_id: s
     assert "Тайны старой Анжерки" in visitor.inner_text("main")
     assert "Победитель" in visitor.inner_text("main")
     look_both_ways(visitor, "results")
-    diploma = wait_for(
+    diploma = wait_until(
         lambda: (
             next(iter((stack.data_dir / "documents").rglob("*.pdf")), None)
             if (stack.data_dir / "documents").exists()
@@ -325,7 +326,7 @@ def run_the_jury(stack: Stack, browser: Any, organiser: Organiser, contest_id: s
         90,
         "the documents to be drawn",
     )
-    verify_url = wait_for(
+    verify_url = wait_until(
         lambda: winner_verification_url(stack.data_dir / "documents"), 90, "a winner's diploma"
     )
     assert verify_url.startswith(f"{web}/verify/"), verify_url

@@ -1,7 +1,9 @@
 """The visitor's session: a signed cookie (HttpOnly, SameSite=Lax, Secure behind https), no server state.
 
 It holds only what the visitor proved: the private tokens of entries they opened by their link, the
-juror sign-in ticket per contest, a CSRF token, and a one-time message to show after a redirect. Any
+juror sign-in ticket per contest, an organiser's name and token (sealed: AES-GCM under a key derived
+from the session secret, so the cookie never shows it), a CSRF token, and a one-time message to show
+after a redirect. Any
 web process can read it, so the web front scales like a stateless API.
 """
 
@@ -48,6 +50,20 @@ def remember_juror(request: Request, contest_id: str, ticket: str) -> None:
 
 def juror_ticket(request: Request, contest_id: str) -> str | None:
     return request.session.get("jurors", {}).get(contest_id)
+
+
+def remember_organiser(request: Request, name: str, sealed_token: str) -> None:
+    """An organiser signed in: their name (the audit log's actor) and their token, sealed."""
+    request.session["organiser"] = {"name": name, "token": sealed_token}
+
+
+def organiser_in_session(request: Request) -> dict[str, str] | None:
+    found = request.session.get("organiser")
+    return found if isinstance(found, dict) and found.get("token") else None
+
+
+def forget_organiser(request: Request) -> None:
+    request.session.pop("organiser", None)
 
 
 def flash(request: Request, key: str, value: Any) -> None:

@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ..adapters.api import Services
+from ..adapters.api import Services, visitor_address
 
 
 async def get_services(request: Request) -> Services:
+    """The APIs, which are told, with each call made for this request, the visitor's address."""
+    visitor_address.set(request.client.host if request.client else None)
     return request.app.state.services
 
 

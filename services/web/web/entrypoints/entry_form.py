@@ -167,6 +167,13 @@ def errors_of(problem: ApiProblem) -> FieldErrors:
             ),
         ),
         "The submission deadline has passed": ("form", lambda: _("The submission deadline has passed.")),
+        "Submissions were closed by the organisers": (
+            "form",
+            lambda: _(
+                "The organisers closed submissions early, before the deadline; entries can no longer be "
+                "sent, changed or withdrawn."
+            ),
+        ),
         "Submissions are not open yet": ("form", lambda: _("Submissions are not open yet.")),
         "The contest is not in the right state": (
             "form",

@@ -25,17 +25,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from kaleidoscope_shared.observability.logging import get_logger
+from kaleidoscope_shared.observability.metrics import HALL_VIEWERS
 
 from ..adapters.api import ApiProblem, ServiceApi, Services, ServiceUnavailable
 from ..i18n import current_language
 from .dependencies import ServicesDep
 from .public import published_contest
-from .rendering import environment, render
+from .rendering import environment, figure, render
 
 log = get_logger(__name__)
 router = APIRouter()
@@ -124,9 +124,11 @@ class HallFeeds:
             feed.task = asyncio.create_task(self._follow(feed), name=f"hall-feed-{key[1]}")
         viewer = Viewer(feed)
         feed.viewers.add(viewer)
+        HALL_VIEWERS.inc()
         try:
             yield viewer
         finally:
+            HALL_VIEWERS.dec()
             feed.viewers.discard(viewer)
             if not feed.viewers and self.feeds.get(key) is feed:
                 loop = asyncio.get_running_loop()
@@ -263,9 +265,7 @@ def hall_view(contest: dict[str, Any], board: Board) -> dict[str, Any]:
 
 
 def score_text(mean: Any) -> str:
-    if mean is None:
-        return ""
-    return format_decimal(float(mean), format="0.00", locale=current_language.get())
+    return "" if mean is None else figure(mean)
 
 
 def board_html(contest: dict[str, Any], board: Board, language: str) -> str:

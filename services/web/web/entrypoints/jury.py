@@ -26,6 +26,7 @@ from ..i18n import _
 from .dependencies import ServicesDep
 from .forms import FieldErrors, checked_form
 from .rendering import render
+from .security import FILE_CSP
 
 router = APIRouter()
 
@@ -533,8 +534,7 @@ async def entry_file(
     headers = {
         "Content-Disposition": f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{filename}",
         # a file is shown as itself, never as a page of this site
-        "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; "
-        "style-src 'unsafe-inline'",
+        "Content-Security-Policy": FILE_CSP,
         "Cache-Control": "private, max-age=300",
     }
     if upstream.headers.get("content-length"):

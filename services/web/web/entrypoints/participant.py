@@ -22,8 +22,17 @@ from .dependencies import ServicesDep
 from .entry_form import MAX_AUTHORS, EntryForm, blank_author, errors_of, upload_refusal
 from .errors import not_found
 from .forms import FieldErrors, checked_form
-from .public import document_kinds, file_kinds, megabytes, published_contest, time_left, window_state
+from .public import (
+    document_kinds,
+    file_kinds,
+    in_visitors_language,
+    megabytes,
+    published_contest,
+    time_left,
+    window_state,
+)
 from .rendering import render
+from .security import FILE_CSP
 
 router = APIRouter()
 
@@ -57,7 +66,8 @@ def form_page(
         file_kinds=file_kinds(attachments["allowed_media_types"]),
         time_left=time_left(contest["window"]["closes_at"]),
         languages=[("ru", "Русский"), ("en", "English")],
-        nomination_options=[(n["code"], n["title"]) for n in contest["nominations"]],
+        nomination_options=[(n["code"], in_visitors_language(n)["title"]) for n in contest["nominations"]],
+        consent_text=str(contest["rules"].get("consent_text") or ""),
         territory_options=sorted(
             ((t["code"], t["name"]) for t in contest["territories"]), key=lambda o: o[1]
         ),
@@ -257,7 +267,12 @@ async def entry_page(
         entry=entry,
         contest=contest,
         nomination=next(
-            (n for n in contest["nominations"] if n["code"] == entry["content"]["nomination_code"]), None
+            (
+                in_visitors_language(n)
+                for n in contest["nominations"]
+                if n["code"] == entry["content"]["nomination_code"]
+            ),
+            None,
         ),
         territories={t["code"]: t["name"] for t in contest["territories"]},
         steps=timeline(entry, contest),
@@ -467,4 +482,5 @@ async def stream_file(
     headers = {
         k: v for k, v in upstream.headers.items() if k.lower() in ("content-disposition", "content-length")
     }
+    headers["Content-Security-Policy"] = FILE_CSP  # a file is shown as itself, never as a page of this site
     return StreamingResponse(body(), media_type=upstream.headers.get("content-type"), headers=headers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,7 +12,7 @@ from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..adapters.api import ApiProblem
+from ..adapters.api import ApiProblem, ServiceUnavailable
 from ..i18n import LANGUAGE_COOKIE, LANGUAGES, _, current_language, ngettext
 from .dependencies import ServicesDep
 from .rendering import render
@@ -67,15 +68,35 @@ def time_left(closes_at: str, now: datetime | None = None) -> str:
 
 
 def window_state(contest: dict[str, Any], now: datetime | None = None) -> str:
-    """upcoming / open / closed: whether the form accepts entries now."""
+    """upcoming / open / closed / closed_early: whether the form accepts entries now, and if not, why
+    (closed_early: the organisers closed submissions before the deadline)."""
     now = now or datetime.now(UTC)
     if contest["status"] != "published":
-        return "closed"
+        return "closed_early" if closed_early(contest) else "closed"
     if now < datetime.fromisoformat(contest["window"]["opens_at"]):
         return "upcoming"
     if now >= datetime.fromisoformat(contest["window"]["closes_at"]):
         return "closed"
     return "open"
+
+
+def closed_early(contest: dict[str, Any]) -> bool:
+    """Whether the organisers closed submissions before the deadline (not the deadline passing)."""
+    closed_at = contest.get("submissions_closed_at")
+    if not closed_at:
+        return False
+    return datetime.fromisoformat(closed_at) < datetime.fromisoformat(contest["window"]["closes_at"])
+
+
+def in_visitors_language(nomination: dict[str, Any]) -> dict[str, Any]:
+    """The nomination as the visitor reads it: an English visitor gets its English title and
+    description where the organisers gave them, the Russian ones where not."""
+    if current_language.get() != "en":
+        return nomination
+    return nomination | {
+        "title": nomination.get("title_en") or nomination.get("title") or "",
+        "description": nomination.get("description_en") or nomination.get("description") or "",
+    }
 
 
 @router.get("/contests/{contest_id}", response_class=HTMLResponse)
@@ -87,6 +108,7 @@ async def contest_page(request: Request, contest_id: uuid.UUID, services: Servic
         "public/contest.html",
         title=contest["title"],
         contest=contest,
+        nominations=[in_visitors_language(n) for n in contest["nominations"]],
         state=window_state(contest),
         time_left=time_left(contest["window"]["closes_at"]),
         max_size_mb=megabytes(rules["attachments"]["max_size_bytes"]),
@@ -138,7 +160,33 @@ async def results_page(request: Request, contest_id: uuid.UUID, services: Servic
         title=_("Results"),
         contest=contest,
         nominations=results_by_nomination(contest, entries),
+        audit_heads=await audit_heads(services, contest_id),
+        prize_text=prize_text,
     )
+
+
+def prize_text(prize: dict[str, Any]) -> str:
+    """A prize as the results page says it: "Cash prize — 15 000 RUB" (the amount in the visitor's
+    number format), a sponsor's prize with its sponsor as the description names it."""
+    description = str(prize.get("description") or "")
+    amount = prize.get("amount")
+    if prize.get("kind") != "cash" or amount in (None, ""):
+        return description
+    try:
+        figure = format_decimal(Decimal(str(amount)), locale=current_language.get())
+    except (InvalidOperation, ValueError):
+        figure = str(amount)
+    return f"{description} — {figure} {prize.get('currency') or ''}".strip()
+
+
+async def audit_heads(services: Any, contest_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The audit log's head hash as each closed stage left it (judging publishes them), so anyone can
+    check a later copy of the log; none when judging has none to show or does not answer."""
+    try:
+        heads = await services.judging.get(f"/contests/{contest_id}/audit/heads")
+    except (ApiProblem, ServiceUnavailable):
+        return []
+    return heads if isinstance(heads, list) else []
 
 
 def results_by_nomination(contest: dict[str, Any], entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

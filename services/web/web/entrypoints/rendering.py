@@ -14,6 +14,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from kaleidoscope_shared.typography import quoted
+
 from ..adapters.session import CSRF_FIELD, csrf_token
 from ..i18n import LANGUAGES, _, current_language, ngettext
 
@@ -62,6 +64,13 @@ def filesize(size: int) -> str:
     return _("%(size)s KB") % {"size": max(1, math.ceil(size / 1024))}
 
 
+def figure(value: Any) -> str:
+    """A score or aggregate with two decimals in the visitor's number format (8,21 / 8.21); "—" for none."""
+    if value is None:
+        return "—"
+    return format_decimal(float(value), format="0.00", locale=current_language.get())
+
+
 def localised(value: Any) -> str:
     """An organiser-entered text given in both languages ({"ru": …, "en": …}) or as one string."""
     if isinstance(value, dict):
@@ -69,7 +78,15 @@ def localised(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def in_quotes(value: Any) -> str:
+    """A title in the visitor's language's quotation marks, a quotation inside it in the inner ones:
+    «Квест „Тайны старой Анжерки“», “A ‘Secret’ Quest”."""
+    return quoted("" if value is None else str(value), current_language.get())
+
+
 environment.filters["when"] = when
+environment.filters["figure"] = figure
+environment.filters["quoted"] = in_quotes
 environment.filters["localised"] = localised
 environment.filters["day"] = day
 environment.filters["filesize"] = filesize
