@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from .words import Language, Phrase, phrase
+
 T = TypeVar("T")
 
 
@@ -33,7 +35,19 @@ class Endpoints:
 
 
 class DemoError(RuntimeError):
-    """The scenario could not go on: what was asked, and what the service answered."""
+    """The scenario could not go on: what was asked, and what the service answered. Made `said` from a
+    phrase, it is told in the CLI's language (`told`); its own text is the English one."""
+
+    def __init__(self, message: str, words: Phrase | None = None) -> None:
+        super().__init__(message)
+        self.words = words
+
+    @classmethod
+    def said(cls, words: Phrase) -> DemoError:
+        return cls(words("en"), words)
+
+    def told(self, language: Language) -> str:
+        return self.words(language) if self.words else str(self)
 
 
 class ServiceClient:
@@ -52,7 +66,14 @@ class ServiceClient:
         headers = {"Authorization": f"Bearer {token}"} if token else self.organiser
         response = self.http.request(method, url, headers=headers, **kwargs)
         if response.is_error:
-            raise DemoError(f"{method} {url} answered {response.status_code}: {response.text[:500]}")
+            raise DemoError.said(
+                phrase(
+                    "answered",
+                    request=f"{method} {url}",
+                    status=response.status_code,
+                    body=response.text[:500],
+                )
+            )
         return response.json() if response.content else None
 
     def submissions(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -69,12 +90,13 @@ class ServiceClient:
 
 
 def wait_for(check: Callable[[], T | None], timeout: float, what: str, interval: float = 0.2) -> T:
-    """Poll until `check` returns something other than None or False (events take a moment to travel)."""
+    """Poll until `check` returns something other than None or False (events take a moment to travel).
+    `what` is waited for: a key of the words (words.py), said in DemoError when it does not come."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
         if result is not None and result is not False:
             return result
         if time.monotonic() > deadline:
-            raise DemoError(f"timed out after {timeout:.0f}s waiting for {what}")
+            raise DemoError.said(phrase("timed_out", n=round(timeout), what=phrase(what)))
         time.sleep(interval)

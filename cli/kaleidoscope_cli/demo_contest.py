@@ -51,15 +51,34 @@ def read_scenario_json(name: str) -> Any:
 
 def contest_open_now(now: datetime, scenario: Scenario) -> dict[str, Any]:
     """The seed contest as a creation request, its submission window open from an hour ago for a month,
-    its first organiser reachable at the scenario's organiser address."""
+    its first organiser reachable at the scenario's organiser address, its documents (the seed's full
+    title) signed by the scenario's signatories."""
     contest = {k: v for k, v in read_scenario_json("contest.json").items() if k not in HISTORY_FIELDS}
     first, *others = contest["organisers"]
     contest["organisers"] = [{**first, "email": first["email"] or scenario.data["organiser_email"]}, *others]
+    rules = contest.setdefault("rules", {})
+    rules["documents"] = {**rules.get("documents", {}), "signatories": signatories(scenario)}
     contest["window"] = {
         "opens_at": (now - timedelta(hours=1)).isoformat(),
         "closes_at": (now + timedelta(days=30)).isoformat(),
     }
     return contest
+
+
+def signatories(scenario: Scenario) -> list[dict[str, str]]:
+    """Who signs the documents, as submissions takes them: the scenario's jurors it names, each with
+    the position it gives and their name as a signature is transcribed («С. О. Каменев»)."""
+    jurors = {juror["full_name"] for juror in scenario.jury}
+    people = scenario.data.get("signatories", {}).get("people", [])
+    if strangers := [p["juror"] for p in people if p["juror"] not in jurors]:
+        raise ValueError(f"the scenario's signatories are not among its jurors: {strangers}")
+    return [{"name": signature_name(p["juror"]), "position": p["position"]} for p in people]
+
+
+def signature_name(full_name: str) -> str:
+    """«Каменев Сергей Олегович» → «С. О. Каменев»: initials, then the surname."""
+    surname, *names = full_name.split()
+    return " ".join([*(f"{name[0]}." for name in names), surname])
 
 
 def seed_contest(now: datetime, scenario: Scenario) -> DemoContest:

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from .demo_client import DemoError, ServiceClient, wait_for
 from .scenario import Scenario
+from .words import Language, decimal, name_in, phrase, quoted, say, say_within
 
 Say = Callable[[str], None]
+# The final is held this long after the submission window closes, at the scenario's time of day.
+FINAL_AFTER_CLOSING = timedelta(weeks=4)
 # A review jury bigger than this shares the entries out: each entry gets this many jurors.
 EVERY_JUROR_UP_TO = 9
 JURORS_PER_ENTRY = 5
 
 
-def stage_declaration(scenario: Scenario, kind: str, jury_size: int, entry_count: int) -> dict[str, Any]:
+def stage_declaration(
+    scenario: Scenario,
+    kind: str,
+    jury_size: int,
+    entry_count: int,
+    submissions_close_at: datetime | None = None,
+) -> dict[str, Any]:
     """The scenario's stage as judging's DeclareStage: criteria, advancement rule, tie-breaks, assignment.
 
     A big jury shares the review out: JURORS_PER_ENTRY jurors per entry, none with more than half as
@@ -47,8 +57,29 @@ def stage_declaration(scenario: Scenario, kind: str, jury_size: int, entry_count
         "assignment": assignment,
     }
     if kind == "final" and (where := scenario.data.get("final")):
-        declaration |= {"held_at": where["date"], "venue": where["place"]}
+        held_at = final_date(datetime.fromisoformat(where["date"]), submissions_close_at)
+        declaration |= {"held_at": held_at.isoformat(), "venue": where["place"]}
     return declaration
+
+
+def final_date(scenario_date: datetime, submissions_close_at: datetime | None) -> datetime:
+    """The final's date for this run: `FINAL_AFTER_CLOSING` after the submission window closes (which
+    is set from the moment of the run), at the hour the scenario gives in its own time zone; the
+    scenario's date itself when no window is known."""
+    if submissions_close_at is None:
+        return scenario_date
+    day = (submissions_close_at + FINAL_AFTER_CLOSING).astimezone(scenario_date.tzinfo).date()
+    return datetime.combine(day, scenario_date.timetz())
+
+
+def special_mentions(
+    scenario: Scenario, finalists: list[dict[str, Any]], titles: dict[str, str]
+) -> list[dict[str, str]]:
+    """The scenario's special mentions of the final (judging's `special_mentions` of SetAwards), for
+    those of its entries that reached the final: judging refuses a mention of any other entry."""
+    by_title = {titles[f["entry_id"]]: f["entry_id"] for f in finalists}
+    declared = scenario.stage("final").get("special_mentions", [])
+    return [{"entry_id": by_title[m["title"]], "text": m["text"]} for m in declared if m["title"] in by_title]
 
 
 def register_jury(client: ServiceClient, contest_id: str, jury: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -72,10 +103,14 @@ def open_stage(client: ServiceClient, contest_id: str, stage_id: str, timeout: f
         if response.status_code == 409 and "still open" in response.text:
             return None
         if response.is_error:
-            raise DemoError(f"POST {path} answered {response.status_code}: {response.text[:500]}")
+            raise DemoError.said(
+                phrase(
+                    "answered", request=f"POST {path}", status=response.status_code, body=response.text[:500]
+                )
+            )
         return response.json()  # type: ignore[no-any-return]
 
-    return wait_for(opened, timeout, "judging to learn that submissions are closed")
+    return wait_for(opened, timeout, "wait_judging_knows_closed")
 
 
 def score_as(
@@ -93,13 +128,18 @@ def score_as(
 
 
 def score_review(
-    client: ServiceClient, scenario: Scenario, stage: dict[str, Any], jury: list[dict[str, Any]], say: Say
+    client: ServiceClient,
+    scenario: Scenario,
+    stage: dict[str, Any],
+    jury: list[dict[str, Any]],
+    tell: Say,
+    language: Language = "ru",
 ) -> int:
     """Every juror scores what they were assigned; the number of score sheets."""
     sheets = 0
     for juror in jury:
         sheets += len(score_as(client, scenario, "review", stage, juror))
-        say(f"  {juror['full_name']}: {sheets} score sheets so far")
+        tell(say(language, "sheets_so_far", name=name_in(language, juror["full_name"]), n=sheets))
     return sheets
 
 
@@ -109,7 +149,8 @@ def close_stage(
     stage: dict[str, Any],
     chair: dict[str, Any],
     titles: dict[str, str],
-    say: Say,
+    tell: Say,
+    language: Language = "ru",
 ) -> list[dict[str, Any]]:
     """Close the stage; if judging reports a tie only the chair can break, the chair orders the tied
     entries by their own marks (from the scenario) and the stage is closed again. Its results."""
@@ -119,12 +160,12 @@ def close_stage(
         ordered = [
             _chair_order(scenario, stage, chair, group, titles) for group in response.json()["tied_entries"]
         ]
-        say(f"  tie: the chair orders {sum(map(len, ordered))} tied entries by her own marks")
+        tell(say(language, "tie", n=sum(map(len, ordered))))
         client.judging("PUT", f"{base}/chair-ordering", json={"entry_ids": [e for g in ordered for e in g]})
         response = client.judging_raw("POST", f"{base}/close")
     if response.is_error:
-        raise DemoError(
-            f"closing stage {stage['name']} answered {response.status_code}: {response.text[:500]}"
+        raise DemoError.said(
+            phrase("close_refused", name=stage["name"], status=response.status_code, body=response.text[:500])
         )
     return client.judging("GET", f"{base}/results")  # type: ignore[no-any-return]
 
@@ -147,7 +188,8 @@ def run_final(
     stage: dict[str, Any],
     jury: list[dict[str, Any]],
     titles: dict[str, str],
-    say: Say,
+    tell: Say,
+    language: Language = "ru",
 ) -> None:
     """Each finalist defends in the running order; the jurors on its panel score it during the defence."""
     base = f"/contests/{stage['contest_id']}/stages/{stage['id']}"
@@ -167,4 +209,6 @@ def run_final(
         line = next(
             e for e in client.judging("GET", f"{base}/scoreboard")["entries"] if e["entry_id"] == entry_id
         )
-        say(f"  «{titles[entry_id]}» defended: {len(panel)} jurors, mean {line['mean']:.2f}")
+        mean = decimal(language, line["mean"])
+        title = quoted(language, titles[entry_id])
+        tell(say_within(language, "defended", "title", title=title, n=len(panel), mean=mean))

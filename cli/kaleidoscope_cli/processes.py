@@ -39,9 +39,11 @@ def service_specs(
     extra_env: dict[str, str] | None = None,
     workers: dict[str, int] | None = None,
     public_url: str | None = None,
+    metrics_ports: dict[str, int] | None = None,
 ) -> list[ProcessSpec]:
     """An API and one or more workers per service, configured through their `<SERVICE>_*` variables.
-    `public_url` is the web front's address: the links the services hand out start with it."""
+    `public_url` is the web front's address: the links the services hand out start with it;
+    `metrics_ports` maps a worker's name (`judging-worker`) to the port of its /metrics."""
     specs = []
     for service in SERVICES:
         prefix = service.upper()
@@ -56,12 +58,22 @@ def service_specs(
         }
         api = [sys.executable, "-m", service, "api", "--host", "127.0.0.1", "--port", str(ports[service])]
         specs.append(ProcessSpec(f"{service}-api", api, env))
-        for index in range((workers or {}).get(service, 1)):
-            suffix = f"-{index + 1}" if (workers or {}).get(service, 1) > 1 else ""
-            specs.append(
-                ProcessSpec(f"{service}-worker{suffix}", [sys.executable, "-m", service, "worker"], env)
-            )
+        for name in service_worker_names(service, workers):
+            port = (metrics_ports or {}).get(name)
+            metrics = {f"{prefix}_METRICS_PORT": str(port)} if port else {}
+            specs.append(ProcessSpec(name, [sys.executable, "-m", service, "worker"], env | metrics))
     return specs
+
+
+def service_worker_names(service: str, workers: dict[str, int] | None = None) -> list[str]:
+    """`judging-worker`, or `judging-worker-1`, `judging-worker-2`… when it runs more than one."""
+    count = (workers or {}).get(service, 1)
+    return [f"{service}-worker" + (f"-{index + 1}" if count > 1 else "") for index in range(count)]
+
+
+def worker_names(workers: dict[str, int] | None = None) -> list[str]:
+    """Every service's workers, in the order of SERVICES."""
+    return [name for service in SERVICES for name in service_worker_names(service, workers)]
 
 
 def web_spec(*, port: int, api_urls: dict[str, str], extra_env: dict[str, str] | None = None) -> ProcessSpec:

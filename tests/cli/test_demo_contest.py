@@ -66,6 +66,16 @@ def test_stage_declarations_come_from_the_scenario_and_a_big_jury_shares_the_rev
     assert final["assignment"]["mode"] == "every_juror"
 
 
+def test_the_final_is_dated_after_this_run_s_submission_window_at_the_scenario_s_hour() -> None:
+    scenario = Scenario.load()
+    closes_at = datetime.fromisoformat(seed_contest(NOW, scenario).contest["window"]["closes_at"])
+    final = stage_declaration(scenario, "final", 7, 34, closes_at)
+    held_at = datetime.fromisoformat(final["held_at"])
+    assert closes_at < held_at < closes_at + timedelta(days=60)
+    written = datetime.fromisoformat(scenario.data["final"]["date"])
+    assert (held_at.timetz(), held_at.utcoffset()) == (written.timetz(), written.utcoffset())
+
+
 def test_demo_help_explains_the_scenario_and_the_bigger_contest_options() -> None:
     result = CliRunner().invoke(app, ["demo", "--help"], env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.output

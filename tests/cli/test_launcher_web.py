@@ -3,6 +3,7 @@ chosen first (8000 when free), calling the APIs, and every service's links start
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from kaleidoscope_cli.demo import DemoOutcome
 from kaleidoscope_cli.demo_summary import web_pages
 from kaleidoscope_cli.main import app
 from kaleidoscope_cli.processes import SERVICES, service_specs, web_spec
-from kaleidoscope_cli.stack import DEFAULT_WEB_PORT, choose_web_port, port_is_free
+from kaleidoscope_cli.stack import DEFAULT_WEB_PORT, choose_web_port, port_is_free, port_layout
 
 API_URLS = {
     "submissions": "http://127.0.0.1:1",
@@ -73,11 +74,46 @@ def test_up_refuses_a_port_that_is_taken_before_starting_anything(tmp_path: Path
     assert not (tmp_path / "data").exists()
 
 
+def test_up_puts_each_process_on_a_fixed_offset_from_the_web_fronts_port() -> None:
+    assert port_layout(8000, embedded_redis=True) == {
+        "web": 8000,
+        "submissions": 8001,
+        "judging": 8002,
+        "notifications": 8003,
+        "submissions-worker": 8004,
+        "judging-worker": 8005,
+        "notifications-worker": 8006,
+        "redis": 8007,
+    }
+    two = port_layout(9000, {"judging": 2}, embedded_redis=False)
+    assert [two[name] for name in ("judging-worker-1", "judging-worker-2", "notifications-worker")] == [
+        9005,
+        9006,
+        9007,
+    ]
+    assert "redis" not in two
+
+
+def test_up_refuses_when_a_services_port_is_taken_naming_the_port_and_who_holds_it(tmp_path: Path) -> None:
+    for _ in range(20):  # a base whose judging API port (base + 2) we can hold
+        base = choose_web_port(None)
+        if base + 2 <= 65535 and port_is_free(base + 2):
+            break
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", base + 2))
+        taken.listen()
+        result = CliRunner().invoke(app, ["up", "--data-dir", str(tmp_path / "data"), "--port", str(base)])
+    assert result.exit_code == 2
+    assert f"port {base + 2} is taken by pid {os.getpid()} (" in result.output
+    assert f"puts judging there (it uses ports {base}–{base + 7})" in result.output
+    assert not (tmp_path / "data").exists()
+
+
 def test_up_and_demo_help_name_the_web_fronts_options() -> None:
     up = CliRunner().invoke(app, ["up", "--help"], env={"COLUMNS": "120"})
     assert up.exit_code == 0 and "--port" in up.output and "web front" in up.output
     demo = CliRunner().invoke(app, ["demo", "--help"], env={"COLUMNS": "120"})
-    assert demo.exit_code == 0 and "--keep-running" in demo.output
+    assert demo.exit_code == 0 and "--keep-running" in demo.output and "--language" in demo.output
 
 
 def test_a_demo_kept_running_prints_the_contests_pages_on_the_web_front() -> None:
