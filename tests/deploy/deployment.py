@@ -15,10 +15,11 @@ from unittest import mock
 
 import yaml
 
-from kaleidoscope_cli.compose import ComposeFile, ComposeService, generated_secrets, load_compose
-from kaleidoscope_cli.compose_local import LocalCompose, LocalTargets
 from kaleidoscope_shared.settings import ServiceSettings
 from web.settings import WebSettings
+
+from .compose_file import ComposeFile, ComposeService, generated_secrets, load_compose
+from .compose_local import LocalCompose, LocalTargets
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -36,7 +37,7 @@ DOCKERFILES = [ROOT / "services" / service / "Dockerfile" for service in (*SERVI
 def compose_running_locally(
     tmp_path: Path, redis_url: str, namespace: str, replicas: dict[str, int], nginx: str
 ) -> Iterator[LocalCompose]:
-    """docker-compose.yml up as local processes (kaleidoscope_cli.compose_local) on fresh PostgreSQL
+    """docker-compose.yml up as local processes (tests/deploy/compose_local.py) on fresh PostgreSQL
     databases, the given Redis and namespace; everything stopped and dropped afterwards. For any test
     that runs a scenario through the gateway (`local.gateway_url()`)."""
     from ..conftest import _admin, database_urls_for_processes

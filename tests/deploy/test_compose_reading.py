@@ -1,16 +1,20 @@
-"""Reading a compose file as Compose does, and localising it (kaleidoscope_cli.compose, compose_local)."""
+"""Reading a compose file as Compose does, and localising it (compose_file.py, compose_local.py)."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from kaleidoscope_cli.compose import MissingVariable, interpolate, load_compose
-from kaleidoscope_cli.compose_local import LocalTargets, local_replica, render_gateway_config
+from .compose_file import MissingVariable, interpolate, load_compose
+from .compose_local import LocalTargets, local_replica, render_gateway_config
+from .deployment import GATEWAY_CONFIG, ROOT
 
-from .deployment import GATEWAY_CONFIG
+RESOLVER_SCRIPT = ROOT / "deploy" / "gateway" / "resolver.sh"
 
 
 @pytest.mark.parametrize(
@@ -100,8 +104,41 @@ def test_the_gateway_config_is_rendered_with_one_server_per_local_replica(tmp_pa
     assert "server 127.0.0.1:9002;\n        server 127.0.0.1:9003;" in config
     assert "server 127.0.0.1:9005;" in config
     assert "listen 127.0.0.1:9000;" in config
-    assert "resolver" not in config and "resolve;" not in config
+    assert "resolve;" not in config
+    # The resolver is not deleted: the include the container's entrypoint fills is read from run_dir.
+    assert f"include {tmp_path}/resolver.conf;" in config
     assert f"pid {tmp_path}/nginx.pid;" in config
+
+
+def test_the_gateway_names_no_fixed_resolver_address() -> None:
+    """Docker's embedded DNS (127.0.0.11) exists on no other engine: the resolver comes from the
+    container's /etc/resolv.conf at start (deploy/gateway/resolver.sh), included by nginx.conf."""
+    text = GATEWAY_CONFIG.read_text()
+    assert re.search(r"(?m)^\s*resolver\s", text) is None
+    assert "include /etc/nginx/resolver.conf;" in text
+
+
+@pytest.mark.parametrize(
+    ("resolv_conf", "expected"),
+    [
+        ("nameserver 127.0.0.11\noptions ndots:0\n", "resolver 127.0.0.11 valid=5s ipv6=off;"),
+        (
+            "search dns.podman\nnameserver 10.89.0.1\nnameserver 10.89.1.1\n",
+            "resolver 10.89.0.1 valid=5s ipv6=off;",
+        ),
+        (
+            "search ns.svc.cluster.local svc.cluster.local\nnameserver 10.96.0.10\nnameserver 10.0.0.2\n",
+            "resolver 10.96.0.10 valid=5s ipv6=off;",
+        ),
+        ("nameserver fe80::1%eth0\nnameserver fd00::a\n", "resolver [fd00::a] valid=5s ipv6=off;"),
+        ("# no name server\n", "resolver 127.0.0.1 valid=5s ipv6=off;"),
+    ],
+)
+def test_the_gateway_resolver_is_the_containers_own(tmp_path: Path, resolv_conf: str, expected: str) -> None:
+    (tmp_path / "resolv.conf").write_text(resolv_conf)
+    env = {**os.environ, "NGINX_CONF_DIR": str(tmp_path), "RESOLV_CONF": str(tmp_path / "resolv.conf")}
+    subprocess.run(["sh", str(RESOLVER_SCRIPT)], env=env, check=True, capture_output=True)
+    assert (tmp_path / "resolver.conf").read_text() == expected + "\n"
 
 
 def test_a_gateway_upstream_without_replicas_is_an_error(tmp_path: Path) -> None:

@@ -6,14 +6,21 @@ APIs, with every link the services hand out starting at the gateway's public add
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from kaleidoscope_cli.compose import MissingVariable, generated_secrets, load_compose
+from kaleidoscope_cli.embedded_redis import free_port
 
+from ..polling import wait_until
+from .compose_file import MissingVariable, generated_secrets, load_compose, variables_used
+from .deploy_readme import exported, readme_block
 from .deployment import (
     COMPOSE_FILE,
     GATEWAY_CONFIG,
@@ -112,9 +119,19 @@ def test_secrets_come_only_from_required_environment_variables() -> None:
         for key, value in (service.get("environment") or {}).items():
             if SECRET_NAME.search(key):
                 assert REQUIRED_VARIABLE.fullmatch(str(value)), f"{name}: {key} must be ${{VAR:?message}}"
-            if key.endswith("_DATABASE_URL"):
-                password = make_url(str(value)).password
+            if key.endswith(("_DATABASE_URL", "_REDIS_URL")):
+                password = make_url(str(value).replace("redis://", "postgresql://", 1)).password
                 assert password and REQUIRED_VARIABLE.fullmatch(password), f"{name}: {key}'s password"
+
+
+def test_redis_requires_the_password_every_service_connects_with() -> None:
+    running = compose()
+    redis = running.services["redis"]
+    password = redis.command[redis.command.index("--requirepass") + 1]
+    assert password and redis.environment["REDISCLI_AUTH"] == password  # the healthcheck's redis-cli
+    for name, svc in kaleidoscope_services().items():
+        settings = settings_from(svc, running.services[name].environment)
+        assert make_url(settings.redis_url.replace("redis://", "postgresql://", 1)).password == password, name
 
 
 def test_compose_refuses_to_start_while_any_secret_is_unset() -> None:
@@ -123,6 +140,22 @@ def test_compose_refuses_to_start_while_any_secret_is_unset() -> None:
     for name in secrets:
         with pytest.raises(MissingVariable, match=rf"^{name}: "):
             load_compose(COMPOSE_FILE, {key: value for key, value in secrets.items() if key != name})
+
+
+def test_the_readmes_export_block_sets_every_variable_compose_requires_and_only_those_it_reads() -> None:
+    """deploy/README.md's block, run by the shell as a person would, is enough to start the file: each
+    `${X:?}` set, to values each service accepts in production (secret lengths), nothing exported in vain."""
+    exports, _ = readme_block()
+    env = exported(exports)
+    used = variables_used(COMPOSE_FILE)
+    required = {name for name, message in used.items() if message}
+    assert sorted(required - set(env)) == [], "deploy/README.md's export block leaves these unset"
+    assert sorted(set(env) - set(used)) == [], "deploy/README.md exports what docker-compose.yml never reads"
+    running = load_compose(COMPOSE_FILE, env)  # raises MissingVariable as Compose refuses to start
+    for name, svc in kaleidoscope_services().items():
+        assert settings_from(svc, running.services[name].environment).environment == "production", name
+    for web in web_services(running).values():
+        assert web_settings_from(web.environment).environment == "production"
 
 
 def test_redis_keeps_an_append_only_file_fsynced_every_second_on_a_volume() -> None:
@@ -230,6 +263,58 @@ def test_each_dockerfile_runs_the_api_as_compose_does_and_pins_the_makefile_uv()
         if role(service.command) == "api":
             cmd = re.search(r"^CMD (\[.*\])$", dockerfile, re.M)
             assert cmd and json.loads(cmd.group(1)) == service.command
+
+
+def dockerfile_healthcheck(dockerfile: str) -> list[str]:
+    """The HEALTHCHECK's exec-form CMD (its continuation lines joined)."""
+    found = re.search(r"^HEALTHCHECK .*?\bCMD (\[.*\])$", dockerfile.replace("\\\n", " "), re.M)
+    assert found, "no exec-form HEALTHCHECK"
+    return list(json.loads(found.group(1)))
+
+
+@pytest.mark.parametrize("svc", SERVICES)
+def test_each_dockerfiles_healthcheck_probes_the_metrics_port_a_worker_opens(svc: str) -> None:
+    """Compose and Kubernetes give the worker a healthcheck of their own, so the image's is otherwise never
+    run: with the worker's `<SERVICE>_METRICS_PORT` set, it must probe the port the worker serves
+    /metrics on (`run_worker` → `serve_metrics(settings.metrics_port)`), and fail once nothing serves it."""
+    (worker,) = [
+        s for s in compose().services.values() if python_service(s) == svc and role(s.command) == "worker"
+    ]
+    variable = f"{svc.upper()}_METRICS_PORT"
+    assert variable in worker.environment, "compose sets the worker's metrics port"
+    port = free_port()
+    env = {"PATH": os.environ["PATH"], variable: str(port)}
+    assert settings_from(svc, {variable: str(port)}).metrics_port == port
+    check = dockerfile_healthcheck((ROOT / "services" / svc / "Dockerfile").read_text())
+    assert check[0] == "python" and "/metrics" in " ".join(check), check
+    probe = [sys.executable, *check[1:]]
+    metrics = subprocess.Popen(
+        [sys.executable, "-c", SERVE_METRICS, str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        wait_until(lambda: answers(port) or metrics.poll() is not None, 20, "the metrics port to answer")
+        assert metrics.poll() is None, metrics.stderr.read() if metrics.stderr else ""
+        healthy = subprocess.run(probe, env=env, capture_output=True, text=True, timeout=30)
+        assert healthy.returncode == 0, healthy.stderr[-2000:]
+    finally:
+        metrics.kill()
+        metrics.wait()
+    unhealthy = subprocess.run(probe, env=env, capture_output=True, text=True, timeout=30)
+    assert unhealthy.returncode != 0, "the healthcheck passes with nothing serving the worker's metrics port"
+
+
+SERVE_METRICS = (
+    "import sys, time\n"
+    "from kaleidoscope_shared.worker import serve_metrics\n"
+    "assert serve_metrics(int(sys.argv[1]))\n"
+    "time.sleep(120)\n"
+)
+
+
+def answers(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def test_every_dockerfile_copies_every_workspace_members_pyproject_before_syncing() -> None:

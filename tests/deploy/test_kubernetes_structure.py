@@ -4,9 +4,13 @@ sends `/` to the web front."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Any
 
+import pytest
 import yaml
+from pydantic import ValidationError
 
 from .deployment import (
     KUBERNETES,
@@ -28,8 +32,10 @@ def by_kind(kind: str) -> dict[str, dict[str, Any]]:
     return {doc["metadata"]["name"]: doc for doc in documents() if doc["kind"] == kind}
 
 
-def container_environment(pod: dict[str, Any]) -> dict[str, str]:
-    """The environment a pod's only container gets from its ConfigMaps, Secrets and own `env`."""
+def container_environment(pod: dict[str, Any], *, as_shipped: bool = False) -> dict[str, str]:
+    """The environment a pod's only container gets from its ConfigMaps, Secrets and own `env` — with
+    the Secrets' CHANGE-ME placeholders replaced by random values, as an operator must do first
+    (`as_shipped`: as they are in the files)."""
     (container,) = pod["containers"]
     config_maps, secrets = by_kind("ConfigMap"), by_kind("Secret")
     environment: dict[str, str] = {}
@@ -39,7 +45,20 @@ def container_environment(pod: dict[str, Any]) -> dict[str, str]:
         if "secretRef" in source:
             environment |= secrets[source["secretRef"]["name"]]["stringData"]
     environment |= {item["name"]: item["value"] for item in container.get("env", [])}
-    return environment
+    return environment if as_shipped else {key: _replaced(value) for key, value in environment.items()}
+
+
+_OPERATOR_SECRETS: dict[str, str] = {}
+
+
+def _replaced(value: str) -> str:
+    """A placeholder's value replaced as an operator would: one random secret per placeholder text
+    (so the grant key stays the same in every service)."""
+    if "CHANGE-ME" not in value:
+        return value
+    if re.fullmatch(r"CHANGE-ME\S*", value):
+        return _OPERATOR_SECRETS.setdefault(value, secrets.token_urlsafe(32))
+    return value.replace("CHANGE-ME", _OPERATOR_SECRETS.setdefault("password", secrets.token_hex(16)))
 
 
 def workloads() -> dict[str, dict[str, Any]]:
@@ -110,7 +129,7 @@ def test_every_service_shares_the_grant_key_and_links_to_the_web_fronts_public_a
         settings = settings_from(name.rsplit("-", 1)[0], container_environment(pod))
         keys.add(settings.grant_key.get_secret_value())
         bases.add(settings.model_dump()["public_base_url"])
-    assert len(keys) == 1 and "CHANGE-ME" in next(iter(keys))
+    assert len(keys) == 1  # one grant key (one placeholder text, one secret) for every service
     assert bases == {"https://kaleidoscope.example.org"}
 
 
@@ -147,11 +166,23 @@ def test_services_and_the_ingress_reach_the_api_pods() -> None:
             path["path"].split("(")[0],
             ingress["metadata"]["annotations"].get("nginx.ingress.kubernetes.io/x-forwarded-prefix"),
         ): path["backend"]["service"]["name"]
-        for ingress in by_kind("Ingress").values()
+        for name, ingress in by_kind("Ingress").items()
+        if not name.endswith("-uploads")
         for rule in ingress["spec"]["rules"]
         for path in rule["http"]["paths"]
     }
     assert backends == {(f"/{s}", f"/{s}"): f"{s}-api" for s in SERVICES} | {("/", None): WEB}
+    for name, backend, prefix in (
+        ("submissions-uploads", "submissions-api", "/submissions"),
+        ("web-uploads", WEB, None),
+    ):
+        ingress = by_kind("Ingress")[name]
+        assert (
+            ingress["metadata"]["annotations"].get("nginx.ingress.kubernetes.io/x-forwarded-prefix") == prefix
+        )
+        assert {
+            p["backend"]["service"]["name"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]
+        } == {backend}
 
 
 def test_the_web_ingress_keeps_paths_and_streams_the_hall_unbuffered_for_an_hour() -> None:
@@ -174,3 +205,38 @@ def test_the_kustomization_applies_every_manifest() -> None:
     kustomization = yaml.safe_load((KUBERNETES / "kustomization.yaml").read_text())
     manifests = {path.name for path in KUBERNETES.glob("*.yaml")} - {"kustomization.yaml"}
     assert set(kustomization["resources"]) == manifests
+
+
+def test_the_shipped_placeholders_are_refused_in_production() -> None:
+    for name, pod in workloads().items():
+        service = name.rsplit("-", 1)[0]
+        with pytest.raises(ValidationError, match="placeholder"):
+            settings_from(service, container_environment(pod, as_shipped=True))
+    with pytest.raises(ValidationError, match="placeholder"):
+        web_settings_from(container_environment(web_pod(), as_shipped=True))
+
+
+def test_bodies_past_one_mebibyte_pass_only_where_files_are_uploaded() -> None:
+    sizes = {
+        name: ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
+        for name, ingress in by_kind("Ingress").items()
+    }
+    uploads = {"submissions-uploads", "web-uploads"}
+    assert {name: size for name, size in sizes.items() if name not in uploads} == dict.fromkeys(
+        set(sizes) - uploads, "1m"
+    )
+    assert {sizes[name] for name in uploads} == {"100m"}
+    paths = [
+        re.compile(path["path"])
+        for name in uploads
+        for rule in by_kind("Ingress")[name]["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    ]
+    uploaded_to = [
+        "/submissions/contests/c1/attachments",
+        "/contests/c1/uploads",
+        "/contests/c1/submit",
+        "/entries/e1/edit",
+    ]
+    assert all(any(p.fullmatch(url) for p in paths) for url in uploaded_to)
+    assert not any(p.fullmatch(url) for p in paths for url in ("/submissions/contests", "/contests/c1/hall"))
