@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 
-.PHONY: install demo up test test-fast lint lint-deploy format bench asyncapi migrations messages translations clean
+.PHONY: install demo up test test-fast chaos containers-test lint lint-deploy format bench asyncapi migrations messages translations clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -25,8 +25,35 @@ demo: install
 up: install
 	$(VENV)/bin/kaleidoscope up
 
+# pytest keeping its bytecode between runs (in .venv/pycache; the processes the tests start inherit it):
+# where PYTHONDONTWRITEBYTECODE is set, every run would otherwise compile every module it imports (and
+# pytest rewrite every test module) from source again, seconds of CPU before the first test.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache $(PY) -m pytest
+
+# Everything, with coverage: the total is printed just before pytest's summary; below the floor in pyproject.toml
+# ([tool.coverage.report] fail_under) the run fails. The table per file: .venv/bin/coverage report
 test: install
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PYTEST) -q --cov --cov-report= $(PYTEST_ARGS)
+
+# The inner loop: the unit tests only (in memory: no database, Redis, process or browser; tests/conftest.py
+# decides the tier of each test from the fixtures it takes), under a minute.
+test-fast: install
+	$(PYTEST) -q -m unit $(PYTEST_ARGS)
+
+# The fault suite: crashed workers, a crashed Redis, a database outage, a frozen worker, a crash while
+# sending; one table of what was produced, applied, lost and sent twice (also test-output/chaos.md).
+# CHAOS_SCALE=full (the default, about 1,000 entries a scenario) or ci (a quarter, shorter outage).
+CHAOS_SCALE ?= full
+chaos: install
+	CHAOS_SCALE=$(CHAOS_SCALE) $(PY) -m pytest -q -m chaos tests/chaos $(PYTEST_ARGS)
+
+# The containers built and run for real (tests/containers): the four images, docker-compose.yml up with
+# deploy/README.md's secrets, the seed contest through the gateway, judging scaled to 4 workers and 2
+# APIs, a worker killed holding events; figures in test-output/containers.md. Needs Docker with compose
+# v2, or podman with docker-compose (on this kind of machine, ../shared/containers/build-base-images.sh
+# first); skipped without an engine (a failure with CI=true).
+containers-test: install
+	KALEIDOSCOPE_CONTAINERS_TEST=1 $(PY) -m pytest -q -s --timeout 3600 tests/containers $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -4,7 +4,9 @@
    announce), beside a plain loop writing the same files in the same run (median of `--runs`).
 2. ContestFinished fanned out to `--participants` participants with documents: the consumer's
    transaction (plan, render, document and delivery rows), then every message written with its
-   thank-you letter and diploma drawn as PDF (`--document-workers` processes). Target: under 60 s.
+   thank-you letter and diploma drawn as PDF (`--document-workers` processes), and the jury's
+   special diploma for one participant in `MENTION_EVERY`. The documents are the demo's: the
+   contest's full title and two signatories on each. Target: under 60 s.
 
     .venv/bin/python -m bench.notifications_fanout [--messages 2000] [--participants 10000]
 """
@@ -32,7 +34,10 @@ from kaleidoscope_shared.contracts import (
     Envelope,
     Event,
     Nomination,
+    NominationOutcome,
     Organiser,
+    Signatory,
+    SpecialMention,
     Territory,
 )
 from kaleidoscope_shared.entrypoint import run_event_loop
@@ -49,6 +54,16 @@ from notifications.settings import NotificationsSettings
 
 TARGET_SECONDS = 60.0
 NOW = datetime(2025, 9, 28, 10, 0, tzinfo=UTC)
+# What the documents print, as in the demo (cli/kaleidoscope_cli/scenarios).
+TITLE = "Библиотечный калейдоскоп"
+FULL_TITLE = "Межведомственный конкурс лучших профессиональных практик «Библиотечный калейдоскоп»"
+SIGNATORIES = (
+    ("С. О. Каменев", "Председатель правления НБП «Кузбасские библиотеки»"),
+    ("М. В. Соколова", "Председатель жюри конкурса"),
+)
+MENTION = "за последовательную работу по созданию доступной среды в библиотеке"
+MENTION_EVERY = 1000
+"""One participant in this many is singled out by the jury: a third PDF, the jury's special diploma."""
 
 
 def settings(folder: Path, document_workers: int) -> NotificationsSettings:
@@ -65,12 +80,14 @@ def settings(folder: Path, document_workers: int) -> NotificationsSettings:
 def announced(contest_id: uuid.UUID) -> ContestAnnounced:
     return ContestAnnounced(
         contest_id=contest_id,
-        title="Межведомственный конкурс «Библиотечный калейдоскоп»",
+        title=TITLE,
         organisers=[Organiser(name="НБП «Кузбасские библиотеки»", email="org@example.org")],
         nominations=[Nomination(code="service", title="Сервис гид")],
         territories=[Territory(code="belovo", name="г. Белово", kind="city_district")],
         submissions_open_at=NOW - timedelta(days=60),
         submissions_close_at=NOW - timedelta(days=30),
+        full_title=FULL_TITLE,
+        signatories=[Signatory(name=name, position=position) for name, position in SIGNATORIES],
     )
 
 
@@ -197,8 +214,13 @@ async def contest_finished(root: Path, participants: int, workers: int) -> tuple
     await service.runtime.open()
     contest = uuid.uuid4()
     ids = await seed_participants(service, contest, participants)
+    mentions = [SpecialMention(entry_id=entry_id, text=MENTION) for entry_id in ids[::MENTION_EVERY]]
     finished = ContestFinished(
-        contest_id=contest, finished_at=NOW, participant_entry_ids=ids, winner_entry_ids=[]
+        contest_id=contest,
+        finished_at=NOW,
+        participant_entry_ids=ids,
+        winner_entry_ids=[],
+        outcomes=[NominationOutcome(nomination_code="service", special_mentions=mentions)],
     )
     started = time.perf_counter()
     await handle(service, [finished])
@@ -215,6 +237,7 @@ async def contest_finished(root: Path, participants: int, workers: int) -> tuple
     pdfs = len(list((root / "fanout" / "documents").glob("*.pdf")))
     await service.runtime.close()
     assert sent == len(rows), f"{len(rows) - sent} deliveries were not sent"
+    assert pdfs == 2 * participants + len(mentions), f"{pdfs} PDFs, not a letter and a diploma each"
     return planned, total, sent, pdfs
 
 
@@ -225,9 +248,10 @@ def pdf_milliseconds(root: Path, count: int = 30) -> float:
         recipient_name="Заводискер Оксана Юрьевна",
         project_title="Рюкзачок знаний",
         nomination="Сервис гид",
-        contest_title="Межведомственный конкурс «Библиотечный калейдоскоп»",
+        contest_title=FULL_TITLE,
         issued_on=NOW.date(),
         organisers=("НБП «Кузбасские библиотеки»",),
+        signatories=SIGNATORIES,
     )
     draw_pdf(fields, b"k" * 32, "https://x/{code}", str(root / "warm.pdf"))
     started = time.perf_counter()

@@ -2,10 +2,25 @@
 
 Both servers are real uvicorn processes on loopback, each with its own SQLite file (WAL, same driver
 and engine settings); a load generator in a separate process keeps `--concurrency` requests in flight
-for `--seconds` per round. Rounds alternate between the two apps; the table quotes the medians of the
+for `--seconds` per round. Rounds alternate between the apps; the table quotes the medians of the
 rounds and the ratio of rates. Target: the submissions service at ≥ 0.5 of the bare app's rate.
 
-    .venv/bin/python -m bench.submissions_post [--rounds 3] [--seconds 5] [--concurrency 16]
+The submissions service runs as three processes, one per variant of observability
+(bench/_observability.py), and each round loads each of them in turn (in an order turned by one each
+round): "as shipped" (Prometheus metrics, no tracing: no OTLP endpoint configured; the row the target
+above is about), "observability off" (every metric call a no-op and the HTTP metrics middleware a
+pass-through, no tracing) and "observability on" (metrics, and tracing at the default
+`trace_sample_ratio` exporting over OTLP/HTTP with the SDK's batch exporter to a local sink process
+that decodes and counts the spans). Below the table: on ÷ off for requests/s, p50 and p99 (medians of
+the rounds), the overhead (time per request or latency, on against off) and whether it stays under
+10 % (issue 19); "metrics only" is as shipped against off; the API process's CPU time per request,
+off against on (all its threads, the span exporter's too; less disturbed than the rates by other work
+on the machine); and the spans that reached the sink per request served by the "on" process (0 would
+mean the variant measured nothing). The verdict is on requests/s, p50 and p99.
+
+`--sample-ratio` measures "on" at another ratio than the default.
+
+    .venv/bin/python -m bench.submissions_post [--rounds 3] [--seconds 5] [--concurrency 16] [--sample-ratio R]
 """
 
 from __future__ import annotations
@@ -26,8 +41,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
+
+from kaleidoscope_shared.settings import ServiceSettings
+
+from ._observability import VARIANT_VARIABLE, VARIANTS, Observability, TraceSink, prepare, server_environment
 
 TARGET_RATIO = 0.5
+OVERHEAD_GOAL = 0.10
+"""Issue 19: metrics and tracing cost under 10 % of a request's time and latency."""
 ORGANISER_TOKEN = "bench-organiser-token-0123456789abcdef"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,6 +83,19 @@ def bare_app() -> Any:
             await connection.execute(items.insert().values(id=item_id, body=body))
         return {"id": item_id}
 
+    return app
+
+
+def service_app() -> Any:
+    """The submissions API in the variant of observability `BENCH_OBSERVABILITY` names."""
+    variant = os.environ[VARIANT_VARIABLE]
+    prepare(variant)
+    from kaleidoscope_shared.observability import tracing
+    from submissions.main import create_app
+
+    app = create_app()
+    if tracing.enabled() != (variant == "on"):
+        raise RuntimeError(f"submissions ({variant}): tracing is {'on' if tracing.enabled() else 'off'}")
     return app
 
 
@@ -153,6 +188,12 @@ def start_server(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[b
     raise RuntimeError(f"{app} did not start on port {port}")
 
 
+def cpu_seconds(process: psutil.Process) -> float:
+    """User and system CPU time of an API process, all its threads (the span exporter's too)."""
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
 def open_contest(base_url: str) -> str:
     now = datetime.now(UTC)
     contest = {
@@ -177,20 +218,29 @@ def open_contest(base_url: str) -> str:
 
 # --- the report -----------------------------------------------------------------------------------
 
+SERVICE = "submissions POST entry + outbox"
+SUFFIX = {"shipped": "", "off": ", observability off", "on": ", observability on"}
+
 
 def median(rounds: list[dict[str, Any]], key: str) -> float:
     return statistics.median(r[key] for r in rounds)
 
 
-def report(bare: list[dict[str, Any]], service: list[dict[str, Any]], args: argparse.Namespace) -> str:
-    ratio = median(service, "rate") / median(bare, "rate")
+def report(
+    bare: list[dict[str, Any]],
+    service: dict[str, list[dict[str, Any]]],
+    traced: dict[str, int],
+    args: argparse.Namespace,
+) -> str:
+    shipped = service["shipped"]
+    ratio = median(shipped, "rate") / median(bare, "rate")
     rows = [
         "| app | requests/s (median) | p50 ms | p99 ms | errors | rounds |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, rounds in (
         ("bare FastAPI, 1 SQLite insert", bare),
-        ("submissions POST entry + outbox", service),
+        *((SERVICE + SUFFIX[variant], service[variant]) for variant in ("shipped", "off", "on")),
     ):
         rows.append(
             f"| {name} | {median(rounds, 'rate'):.0f} | {median(rounds, 'p50_ms'):.1f} | "
@@ -202,7 +252,33 @@ def report(bare: list[dict[str, Any]], service: list[dict[str, Any]], args: argp
         f"ratio submissions / bare: **{ratio:.2f}** ({verdict} the target of {TARGET_RATIO}); "
         f"{args.concurrency} requests in flight, {args.seconds:.0f} s per round, loopback, SQLite WAL"
     )
+    rows.append("")
+    rows.append(overhead(service, traced, args))
     return "\n".join(rows)
+
+
+def overhead(
+    service: dict[str, list[dict[str, Any]]], traced: dict[str, int], args: argparse.Namespace
+) -> str:
+    """On ÷ off for requests/s, p50 and p99, metrics alone (as shipped ÷ off), the spans exported."""
+    off, on, shipped = (
+        [median(service[variant], key) for key in ("rate", "p50_ms", "p99_ms", "cpu_us")]
+        for variant in ("off", "on", "shipped")
+    )
+    costs = {"requests/s": off[0] / on[0] - 1, "p50": on[1] / off[1] - 1, "p99": on[2] / off[2] - 1}
+    over = [name for name, cost in costs.items() if cost >= OVERHEAD_GOAL]
+    default = ServiceSettings.model_fields["trace_sample_ratio"].default
+    ratio = f"{default} (the default)" if args.sample_ratio is None else str(args.sample_ratio)
+    return (
+        f"observability on ÷ off (tracing at sample ratio {ratio}, OTLP/HTTP to a local sink): "
+        f"requests/s **{on[0] / off[0]:.2f}**, p50 **{on[1] / off[1]:.2f}**, p99 **{on[2] / off[2]:.2f}** "
+        f"(overhead {', '.join(f'{name} {cost:+.0%}' for name, cost in costs.items())}: "
+        + (f"under {OVERHEAD_GOAL:.0%}" if not over else f"over {OVERHEAD_GOAL:.0%} for {', '.join(over)}")
+        + f"); metrics only (as shipped ÷ off): {shipped[0] / off[0]:.2f}, {shipped[1] / off[1]:.2f}, "
+        f"{shipped[2] / off[2]:.2f}; CPU of the API per request, off → on: {off[3]:.0f} → {on[3]:.0f} µs "
+        f"({on[3] / off[3] - 1:+.0%}); the sink received {traced['spans']} spans in {traced['bytes']:,} bytes, "
+        f"{traced['spans'] / max(traced['requests'], 1):.1f} per request of the traced process"
+    )
 
 
 def main() -> None:
@@ -210,47 +286,75 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--sample-ratio",
+        type=float,
+        default=None,
+        help="trace_sample_ratio of the observability-on process (default: the settings' default)",
+    )
     parser.add_argument("--load", nargs=3, metavar=("URL", "SECONDS", "CONCURRENCY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load:
         url, seconds, concurrency = args.load
         print(json.dumps(asyncio.run(generate_load(url, float(seconds), int(concurrency)))))
         return
-    with tempfile.TemporaryDirectory(prefix="bench-submissions-") as folder:
-        bare_port, service_port = free_port(), free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-submissions-") as folder, TraceSink() as sink:
+        bare_port = free_port()
+        ports = {variant: free_port() for variant in VARIANTS}
+        processes: dict[str, psutil.Process] = {}
         servers = [
             start_server(
                 "bench.submissions_post:bare_app",
                 bare_port,
                 {"BARE_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/bare.db"},
-            ),
-            start_server(
-                "submissions.main:create_app",
-                service_port,
-                {
-                    "SUBMISSIONS_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/submissions.db",
-                    "SUBMISSIONS_DATA_DIR": folder,
+            )
+        ]
+        try:
+            for variant, port in ports.items():
+                data = Path(folder) / variant
+                data.mkdir()
+                observability = Observability(variant, sink.url, args.sample_ratio)
+                environment = {
+                    "SUBMISSIONS_DATABASE_URL": f"sqlite+aiosqlite:///{data}/submissions.db",
+                    "SUBMISSIONS_DATA_DIR": str(data),
                     "SUBMISSIONS_ORGANISER_TOKEN": ORGANISER_TOKEN,
                     "SUBMISSIONS_BUS_NAMESPACE": f"bench-{uuid.uuid4().hex[:8]}",
                     "SUBMISSIONS_LOG_LEVEL": "WARNING",
-                },
-            ),
-        ]
-        try:
-            service_base = f"http://127.0.0.1:{service_port}"
-            service_url = f"{service_base}/contests/{open_contest(service_base)}/entries"
+                    **server_environment(observability, "SUBMISSIONS_"),
+                }
+                servers.append(start_server("bench.submissions_post:service_app", port, environment))
+                processes[variant] = psutil.Process(servers[-1].pid)
+            urls = {}
+            for variant, port in ports.items():
+                base = f"http://127.0.0.1:{port}"
+                urls[variant] = f"{base}/contests/{open_contest(base)}/entries"
             bare_url = f"http://127.0.0.1:{bare_port}/items"
-            run_load(bare_url, 1.0, args.concurrency)  # warm both up
-            run_load(service_url, 1.0, args.concurrency)
-            bare, service = [], []
-            for _ in range(args.rounds):
+            requests = {variant: 0 for variant in VARIANTS}
+            run_load(bare_url, 1.0, args.concurrency)  # warm every app up
+            for variant, url in urls.items():
+                warm = run_load(url, 1.0, args.concurrency)
+                requests[variant] += warm["ok"] + warm["errors"]
+            bare: list[dict[str, Any]] = []
+            service: dict[str, list[dict[str, Any]]] = {variant: [] for variant in VARIANTS}
+            for number in range(args.rounds):
                 bare.append(run_load(bare_url, args.seconds, args.concurrency))
-                service.append(run_load(service_url, args.seconds, args.concurrency))
+                turn = number % len(VARIANTS)
+                for variant in VARIANTS[turn:] + VARIANTS[:turn]:
+                    cpu = cpu_seconds(processes[variant])
+                    result = run_load(urls[variant], args.seconds, args.concurrency)
+                    served = max(result["ok"] + result["errors"], 1)
+                    result["cpu_us"] = (cpu_seconds(processes[variant]) - cpu) / served * 1e6
+                    service[variant].append(result)
+                    requests[variant] += result["ok"] + result["errors"]
         finally:
             for server in servers:
-                server.terminate()
+                server.terminate()  # a traced API exports the spans it still holds as it stops
                 server.wait(timeout=10)
-    print(report(bare, service, args))
+        counts = sink.counts()
+    traced = {"spans": counts.total_spans, "bytes": counts.bytes, "requests": requests["on"]}
+    if traced["spans"] == 0 and args.sample_ratio != 0:
+        raise RuntimeError("observability on: no span reached the sink")
+    print(report(bare, service, traced, args))
 
 
 if __name__ == "__main__":

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -63,14 +61,6 @@ def entry_body(title: str, email: str | None = "author@example.org") -> dict[str
         "authors": [{"full_name": "Иванова Анна Петровна", "territory_code": "belovo", "email": email}],
         "consent_to_personal_data": True,
     }
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.2)
 
 
 def count_rows(database_url: str, table: Any, *where: Any) -> int:

@@ -5,6 +5,7 @@ private links on the web front, which answers."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -16,13 +17,14 @@ import httpx
 import pytest
 
 from kaleidoscope_cli.demo import DemoOutcome, run_demo
-from kaleidoscope_cli.demo_client import Endpoints
+from kaleidoscope_cli.demo_client import DemoError, Endpoints
 from kaleidoscope_cli.demo_contest import DemoContest, seed_contest
 from kaleidoscope_cli.demo_summary import summary
 from kaleidoscope_cli.scenario import Scenario
 from kaleidoscope_cli.stack import Stack
 from kaleidoscope_shared.settings import DEVELOPMENT_ORGANISER_TOKEN
 
+from ..cli.terminal import english_words, too_long
 from .helpers import FAST_BUS
 
 pytestmark = pytest.mark.slow
@@ -52,7 +54,10 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterat
             stack.url("notifications"),
             DEVELOPMENT_ORGANISER_TOKEN,
         )
-        outcome = run_demo(endpoints, contest, progress.append, data_dir=stack.data_dir)
+        try:
+            outcome = run_demo(endpoints, contest, progress.append, data_dir=stack.data_dir)
+        except DemoError as error:
+            raise DemoError(f"{error}{stack.exited_report()}") from error
         web_health = httpx.get(f"{stack.web_url}health").status_code
     finally:
         stack.stop()
@@ -90,13 +95,24 @@ def test_three_winners_one_per_nomination_each_the_best_finalist_of_the_final(de
 
 def test_the_summary_names_the_statistics_the_winners_and_the_channels(demo_run: DemoRun) -> None:
     text = "\n".join(summary(demo_run.outcome, demo_run.contest))
-    assert "34 entries from 10 city districts and 9 municipal districts" in text
+    assert "34 работы из 10 городских округов и 9 муниципальных районов" in text  # Russian by default
     for winner in demo_run.outcome.winners:
         entry = demo_run.outcome.entries[winner["entry_id"]]
         assert f"{entry['content']['authors'][0]['full_name']}, " in text
         assert f"«{entry['content']['title']}»" in text
-    assert any(line.startswith("judging: stage 1 closed") for line in demo_run.progress)
+    assert any(line.startswith("судейство: этап 1 закрыт") for line in demo_run.progress)
     assert str(demo_run.outcome.documents_dir) in text
+
+
+def test_the_progress_is_told_in_russian_in_lines_that_fit_a_terminal(demo_run: DemoRun) -> None:
+    progress = demo_run.progress
+    assert too_long(progress) == []
+    assert {line: english_words(line) for line in progress if english_words(line)} == {}
+    assert progress[0].startswith("заявки: конкурс «Библиотечный калейдоскоп» опубликован (")
+    assert "заявки: приём закрыт, 34 заявки; все они у судейства" in progress
+    assert "судейство: зарегистрировано жюри из 7 человек" in progress
+    assert any(line.endswith("→ 9 финалистов") for line in progress)
+    assert "судейство: финал закрыт → 3 призовых места" in progress
 
 
 def test_no_message_is_sent_twice_and_each_was_written_once(demo_run: DemoRun) -> None:
@@ -156,10 +172,10 @@ def test_every_document_is_drawn_once_as_a_pdf_and_attached_to_its_recipients_me
 
 def test_the_web_front_answers_and_the_private_links_point_at_it(demo_run: DemoRun) -> None:
     assert demo_run.web_health == 200
-    printed = [line for line in demo_run.progress if "private link: " in line]
-    assert len(printed) == 1
-    links = [printed[0].split("private link: ")[1]] + [
-        entry["private_link"] for entry in demo_run.outcome.entries.values()
-    ]
+    # "заявки: личная ссылка первого участника: <link>", the link on a line of its own when too long
+    told = "\n".join(demo_run.progress)
+    printed = re.findall(r"личная ссылка первого участника:\s+(\S+)", told)
+    assert len(printed) == 1, told
+    links = printed + [entry["private_link"] for entry in demo_run.outcome.entries.values()]
     for link in links:
         assert link.startswith(f"{demo_run.web_url}entries/") and "?token=" in link, link

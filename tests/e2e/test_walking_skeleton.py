@@ -26,7 +26,8 @@ from submissions.service_layer.entries import submit_entry
 from submissions.settings import SubmissionsSettings
 
 from ..conftest import database_urls_for_processes, postgres_available
-from .helpers import FAST_BUS, contest_body, count_rows, entry_body, open_contest, wait_until
+from ..polling import wait_until
+from .helpers import FAST_BUS, contest_body, count_rows, entry_body, open_contest
 
 pytestmark = pytest.mark.slow
 
@@ -171,7 +172,7 @@ def _judging_worker_specs(stack: Stack):  # type: ignore[no-untyped-def]
 async def _submit_many(settings: SubmissionsSettings, count: int, batch: int) -> None:
     submissions = submissions_bootstrap(settings)
     try:
-        draft = ContestCreate.model_validate(contest_body()).to_contest()
+        draft = ContestCreate.model_validate(contest_body()).to_contest("Asia/Novokuznetsk")
         contest = await create_contest(submissions.context, draft)
         await publish_contest(submissions.context, contest.id)
         for i in range(count):
