@@ -1,7 +1,7 @@
 """Every integration event Kaleidoscope's services exchange, version 1.
 
 Changes to a published version are additive only (new optional fields); a breaking change is a new
-class with `version = 2` on its own stream. `tests/shared/test_contract_snapshots.py` fails the build
+class with `version = 2` on its own stream. `tests/shared/test_contracts.py` fails the build
 when a schema changes incompatibly.
 """
 

@@ -51,11 +51,9 @@ VIEWS: dict[type[Event], ViewOf] = {
 }
 
 
-def build_handlers(
-    config: FanOutConfig, reminder_event: type[Event] | None = getattr(contracts, "JurorReminderDue", None)
-) -> dict[type[Event], Handler]:
-    """One handler per consumed event: apply it to the copies, then stage the messages it calls for.
-    Judging's JurorReminderDue is consumed as soon as the contracts define it."""
+def build_handlers(config: FanOutConfig) -> dict[type[Event], Handler]:
+    """One handler per consumed event: apply it to the copies, then stage the messages it calls for
+    (judging's JurorReminderDue through the domain's reminder)."""
 
     def handler_for(view_of: ViewOf) -> Handler:
         async def handle(ctx: EventContext, event: Event) -> None:
@@ -77,8 +75,7 @@ def build_handlers(
         )
 
     handlers = {event_type: handler_for(view_of) for event_type, view_of in VIEWS.items()}
-    if reminder_event is not None:
-        handlers[reminder_event] = remind
+    handlers[contracts.JurorReminderDue] = remind
     return handlers
 
 
