@@ -32,8 +32,9 @@ PYTEST := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/p
 
 # Everything, with coverage: the total is printed just before pytest's summary; below the floor in pyproject.toml
 # ([tool.coverage.report] fail_under) the run fails. The table per file: .venv/bin/coverage report
+# The 25 slowest tests are listed at the end, so a CI log shows where its minutes went.
 test: install
-	$(PYTEST) -q --cov --cov-report= $(PYTEST_ARGS)
+	$(PYTEST) -q --cov --cov-report= --durations=25 $(PYTEST_ARGS)
 
 # The inner loop: the unit tests only (in memory: no database, Redis, process or browser; tests/conftest.py
 # decides the tier of each test from the fixtures it takes), under a minute.

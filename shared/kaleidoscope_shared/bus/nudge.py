@@ -74,8 +74,13 @@ class OutboxNudge:
         with tracing.quiet():
             while True:
                 self._again = False  # a commit from here on asks for another nudge
-                with contextlib.suppress(RedisError, OSError):  # lost: the relay's poll finds the rows
+                try:
                     await self._redis.publish(self.channel, b"")
+                except (RedisError, OSError):  # lost: the relay's poll finds the rows
+                    pass
+                except Exception as error:  # e.g. a client whose event loop has closed: never raise
+                    log.warning("nudge.failed", channel=self.channel, error=repr(error))
+                    return
                 if not self._again:
                     return
 

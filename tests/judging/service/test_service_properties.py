@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -33,6 +33,7 @@ from kaleidoscope_shared.runtime import ServiceRuntime
 
 from .judging_kit import REVIEW, seed_events
 
+T = TypeVar("T")
 ENTRIES, JURORS = 6, 3
 # A real SQLite database of the module's own, without the `database_url` fixture: not a unit test.
 pytestmark = pytest.mark.integration
@@ -41,12 +42,24 @@ MARKS = st.fixed_dictionaries({c["name"]: st.integers(0, 10) for c in REVIEW["cr
 
 
 @pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceRuntime]:
+def judging_settings(tmp_path_factory: pytest.TempPathFactory) -> JudgingSettings:
     path: Path = tmp_path_factory.mktemp("properties") / "judging.db"
-    built = bootstrap(JudgingSettings(database_url=f"sqlite+aiosqlite:///{path}", log_level="WARNING"))
-    asyncio.run(built.open())
-    yield built
-    asyncio.run(built.close())
+    return JudgingSettings(database_url=f"sqlite+aiosqlite:///{path}", log_level="WARNING")
+
+
+def run_on_runtime(judging_settings: JudgingSettings, use: Callable[[ServiceRuntime], Awaitable[T]]) -> T:
+    """`use` a runtime opened and closed in one event loop of its own: its Redis and database clients
+    belong to the loop that opened them (a nudge sent after a commit must not outlive it)."""
+
+    async def run() -> T:
+        runtime = bootstrap(judging_settings)
+        await runtime.open()
+        try:
+            return await use(runtime)
+        finally:
+            await runtime.close()
+
+    return asyncio.run(run())
 
 
 async def _deliver(runtime: ServiceRuntime, event: Event) -> None:
@@ -93,8 +106,8 @@ operations = st.lists(
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(operations)
-def test_a_conflicted_jurors_sheet_never_exists(runtime: ServiceRuntime, steps: list[Any]) -> None:
-    async def run() -> None:
+def test_a_conflicted_jurors_sheet_never_exists(judging_settings: JudgingSettings, steps: list[Any]) -> None:
+    async def run(runtime: ServiceRuntime) -> None:
         contest, stage_id, jurors, entries = await open_contest(runtime)
         for kind, j, e, marks in steps:
             try:
@@ -124,7 +137,7 @@ def test_a_conflicted_jurors_sheet_never_exists(runtime: ServiceRuntime, steps: 
             }
         assert not conflicts & sheets
 
-    asyncio.run(run())
+    run_on_runtime(judging_settings, run)
 
 
 sheets_strategy = st.lists(MARKS, min_size=JURORS * ENTRIES, max_size=JURORS * ENTRIES)
@@ -133,9 +146,9 @@ sheets_strategy = st.lists(MARKS, min_size=JURORS * ENTRIES, max_size=JURORS * E
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sheets_strategy, st.randoms(use_true_random=False))
 def test_results_do_not_depend_on_the_order_scores_arrived_in(
-    runtime: ServiceRuntime, marks: list[Any], rng: Any
+    judging_settings: JudgingSettings, marks: list[Any], rng: Any
 ) -> None:
-    async def outcome(order: list[int]) -> list[tuple[int, Any, Any, bool, str]]:
+    async def outcome(runtime: ServiceRuntime, order: list[int]) -> list[tuple[int, Any, Any, bool, str]]:
         contest, stage_id, jurors, entries = await open_contest(runtime)
         for k in order:
             await give_score(runtime, jurors[k // ENTRIES], stage_id, entries[k % ENTRIES], marks[k])
@@ -149,4 +162,6 @@ def test_results_do_not_depend_on_the_order_scores_arrived_in(
     canonical = list(range(JURORS * ENTRIES))
     shuffled = canonical[:]
     rng.shuffle(shuffled)
-    assert asyncio.run(outcome(canonical)) == asyncio.run(outcome(shuffled))
+    assert run_on_runtime(judging_settings, lambda runtime: outcome(runtime, canonical)) == run_on_runtime(
+        judging_settings, lambda runtime: outcome(runtime, shuffled)
+    )
