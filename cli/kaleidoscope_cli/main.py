@@ -259,8 +259,8 @@ def demo(
             "--against",
             metavar="GATEWAY_URL",
             help="Start nothing: run the seed contest through the gateway of a running deployment (a "
-            "container stack, a Kubernetes install, an embedded one), check what it produced and follow "
-            "a diploma's verification link through it. Exit status 1 when a check fails.",
+            "container stack, a Kubernetes install), check what it produced and follow a diploma's "
+            "verification link through it. Exit status 1 when a check fails.",
         ),
     ] = None,
     organiser_token: Annotated[
