@@ -177,7 +177,7 @@ def _chair_order(
 
     def chair_total(entry_id: str) -> float:
         marks = scenario.marks(stage["kind"], chair, titles[entry_id])
-        return sum(weights.get(name, 0) * mark for name, mark in marks.items())
+        return float(sum(weights.get(name, 0) * mark for name, mark in marks.items()))
 
     return sorted(group, key=lambda entry_id: (-chair_total(entry_id), group.index(entry_id)))
 

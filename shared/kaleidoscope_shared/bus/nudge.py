@@ -140,4 +140,4 @@ class NudgeListener:
                 await sleep_or_stop(stop, self._retry_s)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py's own

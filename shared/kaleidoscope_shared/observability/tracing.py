@@ -141,7 +141,7 @@ def instrument_engine(engine: AsyncEngine) -> None:
 
     tracer = _provider.get_tracer("opentelemetry.instrumentation.sqlalchemy")
     usage = NoOpMeterProvider().get_meter(TRACER_NAME).create_up_down_counter("db.client.connections.usage")
-    EngineTracer(tracer, engine.sync_engine, usage)
+    EngineTracer(tracer, engine.sync_engine, usage)  # type: ignore[no-untyped-call]  # the library's own
 
 
 def instrument_redis(client: Redis) -> None:

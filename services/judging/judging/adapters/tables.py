@@ -40,7 +40,8 @@ class StageStatusType(TypeDecorator[StageStatus]):
 
 
 def _when(nullable: bool = True) -> datetime | None:
-    return Field(default=None, sa_column=Column(UtcDateTime(), nullable=nullable))
+    field: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=nullable))
+    return field
 
 
 class ContestCopy(JudgingTable, table=True):

@@ -133,7 +133,8 @@ def _trim_counts(stage: Stage, counts: IntArray) -> IntArray:
     if stage.aggregation is not Aggregation.TRIMMED_MEAN:
         return np.zeros_like(counts)
     per_side = np.floor(counts * stage.trim_fraction + 1e-9).astype(np.int64)
-    return np.minimum(per_side, np.maximum((counts - 1) // 2, 0))
+    trimmed: IntArray = np.minimum(per_side, np.maximum((counts - 1) // 2, 0))
+    return trimmed
 
 
 def _top_marks_per_row(stage: Stage, marks: FloatArray) -> FloatArray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from ..domain import (
@@ -62,7 +63,7 @@ def _advancement(rule: AdvancementIn) -> AdvancementRule:
     value = getattr(rule, needed)
     if value is None:
         raise InvalidStageDefinition(f"Advancement rule '{rule.rule}' needs '{needed}'.")
-    built: dict[str, Any] = {
+    built: dict[str, Callable[[Any], AdvancementRule]] = {
         "top_overall": TopOverall,
         "top_per_nomination": TopPerNomination,
         "score_threshold": ScoreThreshold,

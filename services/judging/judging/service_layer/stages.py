@@ -12,8 +12,16 @@ from sqlmodel import col
 from kaleidoscope_shared.contracts import JurorAssigned, StageOpened
 from kaleidoscope_shared.runtime import ServiceRuntime
 
-from ..adapters.tables import AssignmentRow, ContestCopy, EntryCopy, ResultRow, StageEntryRow, StageRow
-from ..domain import ContestStages, InvalidStageDefinition, StageKind, StageStatus, assign_jurors
+from ..adapters.tables import (
+    AssignmentRow,
+    ContestCopy,
+    EntryCopy,
+    JurorRow,
+    ResultRow,
+    StageEntryRow,
+    StageRow,
+)
+from ..domain import Assignment, ContestStages, InvalidStageDefinition, StageKind, StageStatus, assign_jurors
 from . import audit
 from .commands import DeclareStage
 from .errors import Invalid, Refused
@@ -201,7 +209,14 @@ async def _entries_taken_into(session: AsyncSession, contest: ContestCopy, row: 
     return list((await session.execute(query.order_by(col(EntryCopy.id)))).scalars())
 
 
-async def _announce_opening(runtime, session, row, entry_ids, assignment, jurors) -> None:
+async def _announce_opening(
+    runtime: ServiceRuntime,
+    session: AsyncSession,
+    row: StageRow,
+    entry_ids: list[uuid.UUID],
+    assignment: Assignment,
+    jurors: list[JurorRow],
+) -> None:
     stage = stage_from_definition(row.definition)
     await runtime.outbox.add(
         session,

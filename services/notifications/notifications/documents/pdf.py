@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal
 
 import segno
 
@@ -299,7 +299,8 @@ def _foot(sheet: _Sheet, fields: DocumentFields, code: str, verify_url: str | No
         text_right = qr_x - 3
     area = 80.0
     sheet.y = qr_top + 1
-    x, align = text_right - area, cast(Align, "R")
+    x = text_right - area
+    align: Align = "R"
     sheet.lines(issue_line(fields), 11, "I", height=6, x=x, width=area, align=align)
     sheet.y += 2
     sheet.lines(labels["code"], 8, color=MUTED, height=4, x=x, width=area, align=align)

@@ -58,7 +58,8 @@ SEALED_RESPONSE = "sealed"
 
 
 def _table(model: type[SQLModel]) -> Table:
-    return model.__table__  # type: ignore[attr-defined]
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 _CONTESTS, _ENTRIES = _table(ContestRow), _table(EntryRow)

@@ -35,11 +35,13 @@ from ..settings import SubmissionsSettings
 
 
 async def get_context(request: Request) -> SubmissionsContext:
-    return request.app.state.submissions.context
+    context: SubmissionsContext = request.app.state.submissions.context
+    return context
 
 
 def _settings(request: Request) -> SubmissionsSettings:
-    return request.app.state.submissions.settings
+    settings: SubmissionsSettings = request.app.state.submissions.settings
+    return settings
 
 
 ContextDep = Annotated[SubmissionsContext, Depends(get_context)]

@@ -39,7 +39,8 @@ def remember_entry_token(request: Request, entry_id: str, token: str) -> None:
 
 
 def entry_token(request: Request, entry_id: str) -> str | None:
-    return request.session.get("entries", {}).get(entry_id)
+    tokens: dict[str, str] = request.session.get("entries", {})
+    return tokens.get(entry_id)
 
 
 def remember_juror(request: Request, contest_id: str, ticket: str) -> None:
@@ -49,7 +50,8 @@ def remember_juror(request: Request, contest_id: str, ticket: str) -> None:
 
 
 def juror_ticket(request: Request, contest_id: str) -> str | None:
-    return request.session.get("jurors", {}).get(contest_id)
+    tickets: dict[str, str] = request.session.get("jurors", {})
+    return tickets.get(contest_id)
 
 
 def remember_organiser(request: Request, name: str, sealed_token: str) -> None:

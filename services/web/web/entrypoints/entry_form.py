@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,7 +143,7 @@ def errors_of(problem: ApiProblem) -> FieldErrors:
         errors.add(name or "form", message() if callable(message) else message)
     if errors:
         return errors
-    known = {
+    known: dict[str, tuple[str, Callable[[], str]]] = {
         "Unknown nomination": ("nomination_code", lambda: _("Choose one of this contest's nominations.")),
         "Unknown territory": (
             "authors-0-territory_code",

@@ -54,7 +54,8 @@ class SignInRequired(Exception):
 
 
 def session_key(request: Request) -> str:
-    return SEALING_CONTEXT + request.app.state.settings.session_secret.get_secret_value()
+    secret: str = request.app.state.settings.session_secret.get_secret_value()
+    return SEALING_CONTEXT + secret
 
 
 def current_organiser(request: Request) -> Organiser:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -187,7 +188,7 @@ def same_moment(a: Any, b: Any) -> bool:
     try:
         return datetime.fromisoformat(str(a)) == datetime.fromisoformat(str(b))
     except ValueError:
-        return a == b
+        return bool(a == b)
 
 
 # --- the contest form --------------------------------------------------------------------------------
@@ -446,7 +447,7 @@ def moment_message() -> str:
 
 
 def field_message(name: str) -> str:
-    messages = {
+    messages: dict[str, Callable[[], str]] = {
         "code": code_message,
         "title": lambda: _("Fill this in (at most 500 characters)."),
         "name": lambda: _("Fill this in (at most 500 characters)."),
