@@ -320,3 +320,119 @@ async def test_a_malformed_traceparent_only_starts_a_new_trace(
         assert span.parent is None
     finally:
         await runtime.close()
+
+
+class CountingSampler:
+    """Never samples; counts the spans asked for (the sampler sees every span an instrumentation starts
+    under a parent that is not sampled)."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def should_sample(self, parent_context: Any, trace_id: int, name: str, *args: Any, **kwargs: Any) -> Any:
+        from opentelemetry.sdk.trace.sampling import Decision, SamplingResult
+
+        self.asked.append(name)
+        return SamplingResult(Decision.DROP)
+
+    def get_description(self) -> str:
+        return "CountingSampler"
+
+
+async def test_a_trace_not_sampled_makes_no_span_per_statement_and_stays_not_sampled_downstream(
+    databases: list[str], redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased
+
+    exporter = InMemorySpanExporter()
+    counting = CountingSampler()
+    provider = TracerProvider(
+        sampler=ParentBased(ALWAYS_ON, remote_parent_not_sampled=counting, local_parent_not_sampled=counting)
+    )
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.enable(provider)
+    try:
+        # a request whose caller did not sample its trace: one (dropped) span for the request, none
+        # for its SQL, and the event it stages says "not sampled"
+        settings = SubmissionsSettings(
+            database_url=databases[0],
+            data_dir=str(tmp_path / "s"),
+            redis_url=redis_url,
+            bus_namespace=namespace,
+            **FAST,
+        )
+        app = submissions_app(settings)
+        trace_id = uuid.uuid4().hex
+        unsampled = {"traceparent": f"00-{trace_id}-{'1' * 16}-00"}
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=elsewhere(app))
+            async with httpx.AsyncClient(transport=transport, base_url="http://s") as client:
+                created = await client.post("/contests", json=contest_body(), headers=ORGANISER)
+                assert created.status_code == 201, created.text
+                contest_id = created.json()["id"]
+                asked_before = len(counting.asked)
+                answer = await client.post(
+                    f"/contests/{contest_id}/publish", headers={**ORGANISER, **unsampled}
+                )
+                assert answer.status_code == 200, answer.text
+                answer = await client.post(
+                    f"/contests/{contest_id}/entries", json=entry_body(), headers=unsampled
+                )
+                assert answer.status_code == 201, answer.text
+        assert counting.asked[asked_before:] == [
+            "POST /contests/{contest_id}/publish",
+            "POST /contests/{contest_id}/entries",
+        ]
+        # the probe service: an event staged in that trace, relayed and applied — no span asked for
+        runtime, applied = probe_runtime(databases[1], redis_url, namespace)
+        await runtime.open()
+        try:
+            consumer = build_consumer(runtime, probe_handlers(applied))
+            await consumer.ensure_groups()
+            parent = tracing.context_of(unsampled["traceparent"])
+            assert parent is not None
+            token = otel_context.attach(parent)
+            try:
+                async with runtime.sessions.begin() as session:
+                    staged = await runtime.outbox.add(session, entry("not sampled"))
+            finally:
+                otel_context.detach(token)
+            assert staged.traceparent == unsampled["traceparent"]
+            asked_before = len(counting.asked)
+            exported_before = len(exporter.get_finished_spans())
+            with tracing.quiet():  # as the relay's and the consumer's loops run
+                assert await build_relay(runtime).relay_once() == 1
+                response: Any = await runtime.redis.xreadgroup(
+                    consumer.settings.group, "c", dict.fromkeys(consumer.streams, ">"), count=10
+                )
+                messages = [(s.decode(), i, f) for s, entries in response for i, f in entries]
+                await consumer.handle_messages(messages)
+                async with runtime.sessions() as session:
+                    assert len((await session.execute(select(applied))).all()) == 1
+            assert counting.asked[asked_before:] == []
+            assert [s.name for s in exporter.get_finished_spans()[exported_before:]] == []
+        finally:
+            await runtime.close()
+    finally:
+        tracing.disable()
+        provider.shutdown()
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        Envelope.wrap(entry("a"), producer="p").model_dump_json(),
+        Envelope.wrap(entry("b"), producer="p", traceparent=f"00-{'a' * 32}-{'b' * 16}-01").model_dump_json(),
+        Envelope.wrap(entry('"traceparent":"x'), producer="p").model_dump_json(),
+        Envelope.wrap(entry("c"), producer="p", traceparent="not a traceparent").model_dump_json(),
+        json.dumps({"traceparent": f"00-{'a' * 32}-{'b' * 16}-00", "x": 1}, indent=2),
+        "not json",
+    ],
+)
+def test_the_relay_reads_the_traceparent_an_envelope_holds(envelope: str) -> None:
+    try:
+        expected = json.loads(envelope).get("traceparent")
+    except ValueError:
+        expected = None
+    assert tracing.traceparent_in(envelope) == expected
+    assert tracing.traceparent_in(envelope.encode()) == expected

@@ -94,7 +94,9 @@ def create_app(settings: WebSettings | None = None, services: Services | None = 
     # sets (which makes an answer no-store) pass through it.
     app.add_middleware(PageHeaders, https=settings.served_over_https())
     app.router.routes.append(MetricsMount("/metrics", app=make_asgi_app()))
-    tracing.instrument_app(app)  # with tracing on: a span per page, outermost (nothing when off)
+    # with tracing on: a span per page, outermost (nothing when off); unsampled pages stay
+    # instrumented, for their httpx calls carry the "not sampled" context only then
+    tracing.instrument_app(app, quiet_unsampled=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/health", include_in_schema=False)

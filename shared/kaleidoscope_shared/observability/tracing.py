@@ -23,6 +23,11 @@ What is traced once on:
 The workers' polling (the relay's claims, XREADGROUP, reclaims, the services' own loops) runs with
 instrumentation suppressed (`quiet`), so that idle loops make no traces; the bus's own spans above
 are made regardless.
+
+A trace not sampled costs next to nothing: a request or an event whose span is not recording runs
+with instrumentation suppressed (no span per SQL statement or Redis command), yet the context it
+passes on (`traceparent` in the events it emits) still says "not sampled", so the services it reaches
+do not sample that trace either; the relay makes no span for such an event.
 """
 
 from __future__ import annotations
@@ -162,14 +167,15 @@ def instrument_httpx(client: AsyncClient) -> None:
     HTTPXClientInstrumentor.instrument_client(client, tracer_provider=_provider)
 
 
-def instrument_app(app: FastAPI) -> None:
+def instrument_app(app: FastAPI, *, quiet_unsampled: bool = True) -> None:
     """A SERVER span per request (the caller's `traceparent` as its parent), when tracing is on;
-    health, readiness and metrics are neither traced nor trace what they call."""
+    health, readiness and metrics are neither traced nor trace what they call, nor, with
+    `quiet_unsampled`, requests not sampled (see `QuietPaths`)."""
     if _provider is None:
         return
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-    app.add_middleware(QuietPaths, paths=UNTRACED_PATHS)
+    app.add_middleware(QuietPaths, paths=UNTRACED_PATHS, quiet_unsampled=quiet_unsampled)
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=_provider,
@@ -179,15 +185,23 @@ def instrument_app(app: FastAPI) -> None:
 
 
 class QuietPaths:
-    """ASGI middleware: requests to `paths` run with instrumentation suppressed (a readiness probe
-    every few seconds would otherwise start a trace for its database and Redis checks)."""
+    """ASGI middleware, inside the one that makes the request's span: requests to `paths` run with
+    instrumentation suppressed (a readiness probe every few seconds would otherwise start a trace for
+    its database and Redis checks), and so do requests whose span is not sampled, when
+    `quiet_unsampled` (a service's API: no span per statement; what it emits still carries the
+    "not sampled" context). The web front keeps its instrumentation on, for its httpx clients pass
+    the context on only then."""
 
-    def __init__(self, app: ASGIApp, paths: tuple[str, ...]) -> None:
+    def __init__(self, app: ASGIApp, paths: tuple[str, ...], quiet_unsampled: bool = False) -> None:
         self.app = app
         self.paths = paths
+        self.quiet_unsampled = quiet_unsampled
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(self.paths):
+        if scope["type"] == "http" and (
+            scope["path"].startswith(self.paths)
+            or (self.quiet_unsampled and not trace.get_current_span().is_recording())
+        ):
             with quiet():
                 await self.app(scope, receive, send)
             return
@@ -233,23 +247,51 @@ def context_of(traceparent: str | None) -> Context | None:
     return _propagator.extract({"traceparent": traceparent})
 
 
+_TRACEPARENT_KEY = '"traceparent":"'
+_TRACEPARENT_LENGTH = 55  # version 2, trace id 32, span id 16, flags 2, three dashes
+
+
 def traceparent_in(raw_envelope: str | bytes) -> str | None:
-    """The `traceparent` of an envelope as stored in the outbox (None if it has none)."""
+    """The `traceparent` of an envelope as stored in the outbox (None if it has none), found without
+    decoding the whole envelope (the relay asks this of every event it publishes). The outbox stores
+    compact JSON (`Envelope.model_dump_json`); anything else is decoded."""
+    text = raw_envelope.decode() if isinstance(raw_envelope, bytes) else raw_envelope
+    start = text.find(_TRACEPARENT_KEY)
+    if start >= 0:
+        start += len(_TRACEPARENT_KEY)
+        value = text[start : start + _TRACEPARENT_LENGTH]
+        if text[start + _TRACEPARENT_LENGTH : start + _TRACEPARENT_LENGTH + 1] == '"' and '"' not in value:
+            return value
+    elif '"traceparent"' not in text:
+        return None
     try:
-        value = json.loads(raw_envelope).get("traceparent")
+        found = json.loads(text).get("traceparent")
     except (ValueError, AttributeError):
         return None
-    return value if isinstance(value, str) else None
+    return found if isinstance(found, str) else None
+
+
+def _unsampled(traceparent: str | None) -> bool:
+    """Whether a well-formed `traceparent` says its trace is not sampled (flags without bit 0)."""
+    if not traceparent or len(traceparent) != _TRACEPARENT_LENGTH:
+        return False
+    try:
+        return not int(traceparent[-2:], 16) & 0x01
+    except ValueError:
+        return False
 
 
 def start_publish_span(stream: str, raw_envelope: str) -> Span:
     """The relay's PRODUCER span for one event, a child of the context its envelope carries; the
-    caller ends it. INVALID_SPAN (does nothing) when off."""
+    caller ends it. INVALID_SPAN (does nothing) when off or when that context is not sampled."""
     if _tracer is None:
+        return INVALID_SPAN
+    traceparent = traceparent_in(raw_envelope)
+    if _unsampled(traceparent):
         return INVALID_SPAN
     return _tracer.start_span(
         f"publish {stream}",
-        context=context_of(traceparent_in(raw_envelope)),
+        context=context_of(traceparent),
         kind=SpanKind.PRODUCER,
         attributes={
             "messaging.system": "redis",
@@ -261,10 +303,25 @@ def start_publish_span(stream: str, raw_envelope: str) -> Span:
 
 def consume_span(envelope: Envelope, stream: str, group: str) -> AbstractContextManager[Span]:
     """The CONSUMER span of one applied event, a child of its envelope's `traceparent`, current (with
-    instrumentation on again) while the handler runs; what the handler emits carries it on."""
+    instrumentation on again) while the handler runs; what the handler emits carries it on. An event
+    whose trace is not sampled makes no span: its context is current with instrumentation suppressed,
+    and what the handler emits says "not sampled"."""
     if _tracer is None:
         return nullcontext(INVALID_SPAN)
+    if _unsampled(envelope.traceparent):
+        return _unsampled_context(envelope.traceparent)
     return _consume_span(_tracer, envelope, stream, group)
+
+
+@contextmanager
+def _unsampled_context(traceparent: str | None) -> Iterator[Span]:
+    span = trace.get_current_span(context_of(traceparent))
+    token = otel_context.attach(trace.set_span_in_context(span))
+    try:
+        with _suppressed(True):
+            yield span
+    finally:
+        otel_context.detach(token)
 
 
 @contextmanager
@@ -284,7 +341,7 @@ def _consume_span(tracer: trace.Tracer, envelope: Envelope, stream: str, group: 
                 "kaleidoscope.correlation_id": str(envelope.correlation_id),
             },
         ) as span,
-        _suppressed(False),
+        _suppressed(not span.is_recording()),
     ):
         yield span
 
