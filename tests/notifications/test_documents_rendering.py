@@ -20,9 +20,9 @@ import segno
 from notify_testkit import SIGNING_KEY
 from pypdf import PdfReader
 
-from notifications.documents import DocumentFields, issue_document
+from notifications.documents import DocumentFields, issue_document, normalise_code
 from notifications.documents.fonts import UnsupportedCharacters, typeface
-from notifications.documents.pdf import qr_box
+from notifications.documents.pdf import qr_box, qr_content
 from notifications.documents.pdf_writer import POINTS_PER_MM, width_mm, wrap
 from notifications.documents.texts import hyphenator, quoted
 from notifications.domain import DocumentKind
@@ -222,12 +222,39 @@ def test_justified_text_is_hyphenated_so_its_lines_are_full() -> None:
     ).strip() == (paragraph)
 
 
+def test_the_qr_code_reads_as_the_verification_url(fields: DocumentFields) -> None:
+    """A QR reader (ZXing) finds on the rendered page the page's own verification URL, its code
+    written compactly, which the verification page accepts (`normalise_code`)."""
+    import zxingcpp  # type: ignore[import-untyped]
+
+    for kind in (DocumentKind.WINNER_DIPLOMA, DocumentKind.THANK_YOU_LETTER):
+        document = issue_document(_of_kind(fields, kind), SIGNING_KEY, verify_url=VERIFY_URL)
+        bitmap = _pdfium(document.pdf, 3.0)[1]  # 216 dpi, grey: a phone's camera sees less
+        found = zxingcpp.read_barcodes(bitmap.to_numpy())
+        assert [r.format for r in found] == [zxingcpp.BarcodeFormat.QRCode], found
+        read = found[0].text
+        prefix = VERIFY_URL.format(code="")
+        assert read.startswith(prefix), read
+        assert read == prefix + normalise_code(document.code)
+        assert normalise_code(read.removeprefix(prefix)) == normalise_code(document.code)
+
+
+def test_the_compact_code_makes_the_demos_qr_code_a_version_smaller(fields: DocumentFields) -> None:
+    url = "http://127.0.0.1:8000/verify/{code}"
+    document = issue_document(fields, SIGNING_KEY, verify_url=url)
+    whole = url.format(code=document.code)
+    assert segno.make_qr(whole, error="m", mask=0).version == 4
+    assert segno.make_qr(qr_content(whole, document.code), error="m", mask=0).version == 3
+    # a URL that does not end with the code is encoded as it is
+    assert qr_content("https://x/verify?code=A", "B") == "https://x/verify?code=A"
+
+
 def test_the_qr_code_is_the_verification_urls(fields: DocumentFields) -> None:
     """The modules drawn at the QR code's place are segno's encoding of the page's own URL."""
     for kind in (DocumentKind.WINNER_DIPLOMA, DocumentKind.THANK_YOU_LETTER):
         document = issue_document(_of_kind(fields, kind), SIGNING_KEY, verify_url=VERIFY_URL)
         url = VERIFY_URL.format(code=document.code)
-        matrix = segno.make_qr(url, error="m", mask=0).matrix
+        matrix = segno.make_qr(qr_content(url, document.code), error="m", mask=0).matrix
         scale = 4.0
         bitmap = _pdfium(document.pdf, scale)[1]
         x, y, size = qr_box(kind)
