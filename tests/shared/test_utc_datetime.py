@@ -22,7 +22,7 @@ async def test_a_moment_comes_back_aware_and_equal_on_both_databases(database_ur
                 moments.insert(), [{"id": 1, "at": novokuznetsk}, {"id": 2, "at": naive_utc}]
             )
         async with engine.connect() as connection:
-            rows = dict((await connection.execute(select(moments.c.id, moments.c.at))).tuples().all())
+            rows = {row.id: row.at for row in await connection.execute(select(moments.c.id, moments.c.at))}
         for value in rows.values():
             assert value.tzinfo is not None and value.utcoffset() == timedelta(0)
         assert rows[1] == novokuznetsk  # the same moment, now told in UTC
