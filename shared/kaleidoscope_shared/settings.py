@@ -64,6 +64,19 @@ class ServiceSettings(BaseSettings):
     )
     relay_lease_s: float = Field(10.0, gt=0)
     outbox_retention_s: float = Field(3600.0, ge=0)
+    stream_retention_s: float = Field(
+        7 * 86400.0,
+        ge=0,
+        description="the producer's relay trims its streams to what some consumer group still needs, but "
+        "never entries younger than this: a group created within it (a service deployed later) reads "
+        "every event from the start",
+    )
+    inbox_retention_s: float = Field(
+        7 * 86400.0,
+        gt=0,
+        description="how long a consumer's inbox keeps an applied event's id to drop its redeliveries; "
+        "longer than outbox_retention_s (a relay's replay after Redis lost data)",
+    )
     redis_check_interval_s: float = Field(
         0.5, gt=0, description="how often a relay checks whether Redis restarted or came back empty"
     )
@@ -145,6 +158,12 @@ class ServiceSettings(BaseSettings):
             )
         if self.environment == "production":
             self._refuse_weak_secrets()
+        if self.inbox_retention_s <= self.outbox_retention_s:
+            raise ValueError(
+                f"{self.service_name}: inbox_retention_s ({self.inbox_retention_s:g}) must be longer than "
+                f"outbox_retention_s ({self.outbox_retention_s:g}): a relay's replay after Redis lost data "
+                "would otherwise apply events again"
+            )
         return self
 
     def _refuse_weak_secrets(self) -> None:

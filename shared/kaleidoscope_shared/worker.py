@@ -75,6 +75,7 @@ def build_consumer(
             max_crashes=s.max_crashes,
             forget_consumers_after_ms=int(s.forget_consumers_after_s * 1000),
             measure_interval_s=s.consumer_measure_interval_s,
+            inbox_retention_s=s.inbox_retention_s,
         ),
         on_applied=on_applied or runtime.events_applied.set,
     )
@@ -94,6 +95,7 @@ def build_relay(runtime: ServiceRuntime) -> OutboxRelay:
             nudge_channel=nudge_channel(s.bus_namespace, s.service_name) if s.relay_nudge else None,
             lease_s=s.relay_lease_s,
             retention_s=s.outbox_retention_s,
+            stream_retention_s=s.stream_retention_s,
             namespace=s.bus_namespace,
             check_interval_s=s.redis_check_interval_s,
             replay_window_s=s.redis_replay_window_s,

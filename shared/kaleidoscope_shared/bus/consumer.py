@@ -17,6 +17,13 @@ refreshed (XCLAIM JUSTID), so a slow batch is never reclaimed by another replica
 itself. Consumers gone for longer than `forget_consumers_after_ms` with nothing pending are removed
 from the group. When Redis comes back empty, the groups are created again; when it is down, the loops
 wait and retry.
+
+The inbox does not grow without bound: once a minute the reclaim loop deletes the group's inbox rows
+older than `inbox_retention_s` (7 days by default). The window must be longer than any redelivery of an
+event already applied: a relay's replay after Redis lost data (at most the producer's
+`outbox_retention_s`, an hour by default) and the reclaim of a message that was applied but not
+acknowledged when its consumer died (at once while any replica of the group runs). A group stopped
+for longer than the window with such a message pending would apply it again.
 """
 
 from __future__ import annotations
@@ -26,14 +33,14 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
 from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..contracts import Envelope, Event, UnknownEvent, parse_payload
@@ -48,6 +55,7 @@ from ..observability.metrics import (
     EVENTS_CONSUMED,
     EVENTS_RETRIED,
     HANDLER_LATENCY,
+    INBOX_PRUNED,
     PENDING,
     event_type_of,
 )
@@ -102,6 +110,9 @@ class ConsumerSettings:
     """A consumer of the group idle this long with nothing pending is removed from the group."""
     measure_interval_s: float = 5.0
     """How often the reclaim loop sets the pending and lag gauges (0: on every round)."""
+    inbox_retention_s: float | None = 7 * 86400.0
+    """How long the inbox keeps an applied event's id to drop its duplicates (None: for ever)."""
+    prune_interval_s: float = 60.0
 
 
 @dataclass
@@ -153,6 +164,7 @@ class StreamConsumer:
         self._in_flight: dict[str, set[bytes]] = {}
         self._database_down = False
         self._last_forget = 0.0
+        self._last_prune = 0.0
         self._last_measure = -1e9
         self._on_applied = on_applied
 
@@ -508,7 +520,28 @@ class StreamConsumer:
             for stream in self.streams:
                 await self.forget_gone_consumers(stream)
             self._last_forget = time.monotonic()
+        if time.monotonic() - self._last_prune >= self.settings.prune_interval_s:
+            await self.prune_inbox()
+            self._last_prune = time.monotonic()
         return handled
+
+    async def prune_inbox(self) -> int:
+        """Delete the group's inbox rows older than `inbox_retention_s`; returns how many."""
+        if self.settings.inbox_retention_s is None:
+            return 0
+        cutoff = datetime.now(UTC) - timedelta(seconds=self.settings.inbox_retention_s)
+        inbox = self._inbox
+        async with self._sessions.begin() as session:
+            result: Any = await session.execute(
+                delete(inbox).where(
+                    inbox.c.consumer_group == self.settings.group, inbox.c.processed_at < cutoff
+                )
+            )
+        pruned = int(result.rowcount or 0)
+        if pruned:
+            INBOX_PRUNED.labels(self.settings.group).inc(pruned)
+            log.info("consumer.inbox_pruned", group=self.settings.group, rows=pruned)
+        return pruned
 
     async def _streams_with_idle_messages(self) -> list[str]:
         async with self._redis.pipeline(transaction=False) as pipe:

@@ -14,6 +14,12 @@ Sent rows are kept for `retention_s`, so that what Redis loses can be published 
   before this relay last saw the old run id are published again (all kept rows if it never saw it).
 Consumers' inboxes absorb the repeats.
 
+Streams do not grow without bound: on each pruning pass (every minute) the relay trims the streams its
+service produces (`XTRIM MINID`) to the oldest entry that some consumer group still needs
+— the oldest pending entry of a group, else the last one delivered to it — and never to entries newer
+than `stream_retention_s`, so that a group created within that time (a service deployed later, or one
+whose group was lost) still reads its events from the start. Dead-letter streams are not trimmed.
+
 A relay does not spin on its outbox: with a nudge channel it sleeps until a transaction that wrote
 outbox rows commits (the committing process PUBLISHes a nudge, `nudge.py`) and claims at once; every
 `poll_interval_s` without a nudge it claims anyway, the safety net for a nudge that was lost. Without a
@@ -46,6 +52,7 @@ from ..observability.metrics import (
     OUTBOX_OLDEST_AGE,
     READY,
     RELAY_PUBLISH_SECONDS,
+    STREAM_TRIMMED,
     event_type_of,
 )
 from .nudge import NudgeListener
@@ -65,6 +72,9 @@ class RelaySettings:
     """Where this producer's nudges arrive (`nudge.nudge_channel`); None: poll only."""
     lease_s: float = 10.0
     retention_s: float = 3600.0
+    stream_retention_s: float | None = 7 * 86400.0
+    """Entries younger than this stay in the streams whatever the groups have read (None: no
+    trimming)."""
     namespace: str = DEFAULT_NAMESPACE
     check_interval_s: float = 0.5
     replay_window_s: float = 30.0
@@ -293,14 +303,62 @@ class OutboxRelay:
             log.exception("relay.release_failed")  # the lease runs out and another pass retries
 
     async def prune_and_measure(self) -> int:
-        """Drop rows sent longer ago than the retention; report the unsent backlog."""
+        """Drop rows sent longer ago than the retention, trim the service's streams; report the
+        unsent backlog."""
         table = self._outbox
         cutoff = datetime.now(UTC) - timedelta(seconds=self._settings.retention_s)
         async with self._sessions.begin() as session:
             await session.execute(
                 delete(table).where(table.c.status == OUTBOX_SENT, table.c.sent_at < cutoff)
             )
+            kept = set((await session.execute(select(table.c.stream).distinct())).scalars())
+        await self.trim_streams(kept | set(self._published))
         return await self.measure()
+
+    async def trim_streams(self, streams: set[str]) -> dict[str, int]:
+        """Trim each stream to what its groups still need, keeping `stream_retention_s` (see the
+        module's text); returns the entries removed per stream."""
+        if self._settings.stream_retention_s is None or not streams:
+            return {}
+        ordered = sorted(streams)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for stream in ordered:
+                pipe.xinfo_groups(stream)
+            infos = await pipe.execute(raise_on_error=False)
+        floor_ms = int((time.time() - self._settings.stream_retention_s) * 1000)
+        points: dict[str, str] = {}
+        pending: list[tuple[str, str]] = []
+        for stream, groups in zip(ordered, infos, strict=True):
+            if isinstance(groups, Exception):
+                continue  # no such stream (yet, or Redis came back empty)
+            keep = f"{floor_ms}-0"
+            for group in groups:
+                if int(group.get("pending") or 0):
+                    pending.append((stream, _text(group["name"])))
+                else:
+                    keep = _older(keep, _text(group["last-delivered-id"]))
+            points[stream] = keep
+        if pending:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for stream, group in pending:
+                    pipe.xpending(stream, group)
+                summaries = await pipe.execute()
+            for (stream, _), summary in zip(pending, summaries, strict=True):
+                oldest = summary.get("min")
+                if oldest:
+                    points[stream] = _older(points[stream], _text(oldest))
+        trimmed: dict[str, int] = {}
+        if points:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for stream, point in points.items():
+                    pipe.xtrim(stream, minid=point, approximate=False)
+                removed = await pipe.execute()
+            trimmed = {stream: int(n) for stream, n in zip(points, removed, strict=True) if n}
+            for stream, count in trimmed.items():
+                STREAM_TRIMMED.labels(self._producer, event_type_of(stream, self._settings.namespace)).inc(
+                    count
+                )
+        return trimmed
 
     async def measure(self) -> int:
         """Set the outbox gauges (rows not yet published, the age of the oldest); returns the backlog."""
@@ -314,6 +372,16 @@ class OutboxRelay:
         age = (datetime.now(UTC) - _aware(oldest)).total_seconds() if oldest is not None else 0.0
         OUTBOX_OLDEST_AGE.labels(self._producer).set(max(age, 0.0))
         return int(backlog or 0)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _older(first: str, second: str) -> str:
+    """The older of two stream entry ids."""
+    a, b = (tuple(int(part) for part in id_.split("-", 1)) for id_ in (first, second))
+    return first if a <= b else second
 
 
 def _aware(moment: datetime) -> datetime:

@@ -72,6 +72,16 @@ EVENTS_REPUBLISHED = Counter(
     "Sent outbox rows queued again because Redis restarted (reason=restarted) or came back empty",
     ["producer", "reason"],
 )
+STREAM_TRIMMED = Counter(
+    "kaleidoscope_stream_entries_trimmed_total",
+    "Stream entries removed by the producer's relay once no consumer group needs them (XTRIM MINID)",
+    ["producer", "event_type"],
+)
+INBOX_PRUNED = Counter(
+    "kaleidoscope_inbox_rows_pruned_total",
+    "Inbox rows deleted after the dedup window (inbox_retention_s)",
+    ["group"],
+)
 
 # --- processes -----------------------------------------------------------------------------------
 
