@@ -137,9 +137,12 @@ class OutboxRelay:
         self._confirmed_at = now
         if requeued:
             EVENTS_REPUBLISHED.labels(self._producer, reason).inc(requeued)
-        (log.warning if requeued else log.info)(
-            "relay.redis_changed", reason=reason, republishing=requeued, run_id=run_id
-        )
+            log.warning("relay.redis_changed", reason=reason, republishing=requeued, run_id=run_id)
+        elif seen is None:
+            # nothing sent is kept: a first start (or a Redis emptied after the outbox was pruned)
+            log.info("relay.redis_run_recorded", run_id=run_id)
+        else:
+            log.info("relay.redis_changed", reason=reason, republishing=0, run_id=run_id)
         return requeued
 
     async def _requeue_sent(self, since: datetime | None) -> int:
