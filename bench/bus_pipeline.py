@@ -43,7 +43,7 @@ from redis.asyncio import Redis
 from sqlalchemy import Column, Integer, MetaData, String, Table
 
 from kaleidoscope_shared.bus.consumer import EventContext, StreamConsumer
-from kaleidoscope_shared.contracts import Author, EntrySubmitted, Envelope
+from kaleidoscope_shared.contracts import Author, EntrySubmitted
 from kaleidoscope_shared.observability import tracing
 from kaleidoscope_shared.runtime import ServiceRuntime
 from kaleidoscope_shared.settings import ServiceSettings
@@ -208,11 +208,15 @@ async def _produce_pipeline(
     started, cpu = time.time(), time.process_time()
     chunk = 1 if rate else 100
     for offset in range(0, n, chunk):
-        # Traced, a service commits its outbox rows inside a request's or an event's span.
-        with tracer.start_as_current_span("bench commit") if tracer else nullcontext():
+        # Traced, a service commits its outbox rows inside a request's or an event's span, and the
+        # envelopes carry its `traceparent`; a span not sampled runs with instrumentation suppressed,
+        # as a service's API runs an unsampled request (tracing.QuietPaths).
+        with (
+            tracer.start_as_current_span("bench commit") if tracer else nullcontext() as span,
+            tracing.quiet() if span is not None and not span.is_recording() else nullcontext(),
+        ):
             async with runtime.sessions() as session, session.begin():
-                envelopes = [Envelope.wrap(e, producer="bench") for e in events[offset : offset + chunk]]
-                await runtime.outbox.add_envelopes(session, envelopes)
+                await runtime.outbox.add_all(session, events[offset : offset + chunk])
         if rate:
             await _pace(started, offset + chunk, rate)
     await _until_relayed(runtime)

@@ -39,7 +39,7 @@ class WebSettings(BaseSettings):
     # Traces, as the services' (`KALEIDOSCOPE_OTLP_ENDPOINT`): a page's calls to the APIs carry its
     # trace, so a submission is one trace from the browser's request to the notification it causes.
     otlp_endpoint: str = ""
-    trace_sample_ratio: float = Field(1.0, ge=0, le=1)
+    trace_sample_ratio: float = Field(0.1, ge=0, le=1)  # as the services' (kaleidoscope_shared.settings)
 
     @model_validator(mode="after")
     def _production_secrets(self) -> WebSettings:

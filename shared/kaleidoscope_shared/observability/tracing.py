@@ -34,16 +34,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.trace import INVALID_SPAN, Span, SpanContext, SpanKind, Status, StatusCode
+from opentelemetry.trace import INVALID_SPAN, Span, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def otlp_endpoint(configured: str) -> str | None:
     return None
 
 
-def configure_tracing(service_name: str, endpoint: str = "", sample_ratio: float = 1.0) -> bool:
+def configure_tracing(service_name: str, endpoint: str = "", sample_ratio: float = 0.1) -> bool:
     """Install the SDK's provider exporting over OTLP/HTTP, once per process, if an endpoint is
     configured (see the module's text). Returns whether tracing is on."""
     if _provider is not None:
@@ -271,14 +272,15 @@ def traceparent_in(raw_envelope: str | bytes) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def _unsampled(traceparent: str | None) -> bool:
-    """Whether a well-formed `traceparent` says its trace is not sampled (flags without bit 0)."""
-    if not traceparent or len(traceparent) != _TRACEPARENT_LENGTH:
+_TRACEPARENT = re.compile(r"00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}")
+
+
+def _unsampled(traceparent: str | None) -> TypeGuard[str]:
+    """Whether `traceparent` is well formed (version 00, ids not zero) and says its trace is not
+    sampled (flags without bit 0)."""
+    if not traceparent or len(traceparent) != _TRACEPARENT_LENGTH or not _TRACEPARENT.fullmatch(traceparent):
         return False
-    try:
-        return not int(traceparent[-2:], 16) & 0x01
-    except ValueError:
-        return False
+    return not int(traceparent[-2:], 16) & 0x01
 
 
 def start_publish_span(stream: str, raw_envelope: str) -> Span:
@@ -314,12 +316,23 @@ def consume_span(envelope: Envelope, stream: str, group: str) -> AbstractContext
 
 
 @contextmanager
-def _unsampled_context(traceparent: str | None) -> Iterator[Span]:
-    span = trace.get_current_span(context_of(traceparent))
-    token = otel_context.attach(trace.set_span_in_context(span))
+def _unsampled_context(traceparent: str) -> Iterator[Span]:
+    """The remote span `traceparent` names (checked well-formed and unsampled by `_unsampled`) current,
+    instrumentation suppressed: one context attached, no propagator (this runs for most events)."""
+    span = trace.NonRecordingSpan(
+        SpanContext(
+            trace_id=int(traceparent[3:35], 16),
+            span_id=int(traceparent[36:52], 16),
+            is_remote=True,
+            trace_flags=TraceFlags(int(traceparent[53:55], 16)),
+        )
+    )
+    current = trace.set_span_in_context(span)
+    for key in _SUPPRESS_KEYS:
+        current = otel_context.set_value(key, True, current)
+    token = otel_context.attach(current)
     try:
-        with _suppressed(True):
-            yield span
+        yield span
     finally:
         otel_context.detach(token)
 
