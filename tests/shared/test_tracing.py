@@ -31,6 +31,7 @@ from judging.settings import JudgingSettings
 from kaleidoscope_shared.bus.consumer import StreamConsumer
 from kaleidoscope_shared.contracts import EntrySubmitted, Envelope
 from kaleidoscope_shared.observability import tracing
+from kaleidoscope_shared.runtime import ServiceRuntime
 from kaleidoscope_shared.settings import DEVELOPMENT_ORGANISER_TOKEN
 from kaleidoscope_shared.worker import build_consumer, build_relay
 from notifications.main import worker as notifications_worker
@@ -289,12 +290,7 @@ async def test_with_tracing_off_nothing_is_instrumented_and_envelopes_carry_no_t
         async with runtime.sessions() as session:
             stored = await session.scalar(select(runtime.tables.outbox.c.envelope))
         assert "traceparent" not in json.loads(stored)
-        assert await build_relay(runtime).relay_once() == 1
-        response: Any = await runtime.redis.xreadgroup(
-            consumer.settings.group, "c", dict.fromkeys(consumer.streams, ">"), count=10
-        )
-        messages = [(s.decode(), i, f) for s, entries in response for i, f in entries]
-        await consumer.handle_messages(messages)
+        messages = await relay_and_apply(runtime, consumer)
         async with runtime.sessions() as session:
             assert len((await session.execute(select(applied))).all()) == 1
         assert [s.name for s in elsewhere.get_finished_spans()] == ["someone else's"]
@@ -302,6 +298,17 @@ async def test_with_tracing_off_nothing_is_instrumented_and_envelopes_carry_no_t
     finally:
         await runtime.close()
         provider.shutdown()
+
+
+async def relay_and_apply(runtime: ServiceRuntime, consumer: StreamConsumer) -> list[tuple[str, bytes, Any]]:
+    """Publish the outbox's one row, read it as the consumer's group and apply it; the messages read."""
+    assert await build_relay(runtime).relay_once() == 1
+    response: Any = await runtime.redis.xreadgroup(
+        consumer.settings.group, "c", dict.fromkeys(consumer.streams, ">"), count=10
+    )
+    messages = [(s.decode(), i, f) for s, entries in response for i, f in entries]
+    await consumer.handle_messages(messages)
+    return messages
 
 
 async def test_a_malformed_traceparent_only_starts_a_new_trace(
@@ -401,12 +408,7 @@ async def test_a_trace_not_sampled_makes_no_span_per_statement_and_stays_not_sam
             asked_before = len(counting.asked)
             exported_before = len(exporter.get_finished_spans())
             with tracing.quiet():  # as the relay's and the consumer's loops run
-                assert await build_relay(runtime).relay_once() == 1
-                response: Any = await runtime.redis.xreadgroup(
-                    consumer.settings.group, "c", dict.fromkeys(consumer.streams, ">"), count=10
-                )
-                messages = [(s.decode(), i, f) for s, entries in response for i, f in entries]
-                await consumer.handle_messages(messages)
+                await relay_and_apply(runtime, consumer)
                 async with runtime.sessions() as session:
                     assert len((await session.execute(select(applied))).all()) == 1
             assert counting.asked[asked_before:] == []
