@@ -336,10 +336,10 @@ class OutboxRelay:
                 continue  # no such stream (yet, or Redis came back empty)
             keep = f"{floor_ms}-0"
             for group in groups:
+                # what a group has not read yet, and (below) the oldest entry it has not acknowledged
+                keep = _older(keep, _text(group["last-delivered-id"]))
                 if int(group.get("pending") or 0):
                     pending.append((stream, _text(group["name"])))
-                else:
-                    keep = _older(keep, _text(group["last-delivered-id"]))
             points[stream] = keep
         if pending:
             async with self._redis.pipeline(transaction=False) as pipe:
