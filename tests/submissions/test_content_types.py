@@ -79,3 +79,10 @@ def test_an_allowed_file_returns_its_detected_type_not_the_declared_one() -> Non
 def test_a_spreadsheet_is_refused_where_only_documents_are_accepted() -> None:
     with pytest.raises(UnsupportedAttachmentType, match=XLSX):
         require_allowed_media_type(io.BytesIO(xlsx()), {PDF, DOCX})
+
+
+def test_the_allowed_media_types_always_read_in_one_order() -> None:
+    # A set's order depends on the order it was built in: what the API returns must not.
+    types = sorted(AttachmentRules().allowed_media_types)
+    built_both_ways = [AttachmentRules(allowed_media_types=frozenset(o)) for o in (types, types[::-1])]
+    assert [r.model_dump(mode="json")["allowed_media_types"] for r in built_both_ways] == [types, types]

@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     StringConstraints,
     WithJsonSchema,
+    field_serializer,
     field_validator,
     model_validator,
 )
@@ -148,6 +149,11 @@ class AttachmentRules(Value):
         }
     )
     max_size_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+
+    @field_serializer("allowed_media_types")
+    def _in_one_order(self, media_types: frozenset[str]) -> list[str]:
+        # A set's order depends on how it was built: sorted, the same rules always read the same.
+        return sorted(media_types)
 
 
 class Signatory(Value):
