@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from kaleidoscope_cli.embedded_redis import free_port
+
 
 def _binary(name: str) -> str | None:
     found = shutil.which(name)
@@ -30,17 +32,11 @@ def available() -> bool:
     return _binary("initdb") is not None and _binary("pg_ctl") is not None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class PostgresCluster:
     """`start()`, `stop()` (fast, or `immediate` — like a crash), `start()` again: the data stays."""
 
     def __init__(self, port: int | None = None) -> None:
-        self.port = port or _free_port()
+        self.port = port or free_port()
         # Not under pytest's tmp_path: as root that folder is closed to the `postgres` user.
         self.folder = Path(tempfile.mkdtemp(prefix="kaleidoscope-pg-"))
         self.data = self.folder / "data"

@@ -33,15 +33,27 @@ def redis_server_binary() -> str:
 SERVER_PORTS = range(20000, 32000)
 
 
+# Every port this process has handed out: a stack asks for a dozen before any server binds one, and a
+# port free at each asking would otherwise come back twice (two servers given one port: the second fails
+# to bind while the first answers both URLs).
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A port nothing is bound to on any address, chosen at random outside the ephemeral range."""
+    """A port nothing is bound to on any address, chosen at random outside the ephemeral range, and
+    never one this process has handed out before (until they are all used up)."""
+    if len(_handed_out) > len(SERVER_PORTS) // 2:
+        _handed_out.clear()
     for _ in range(200):
         port = random.choice(SERVER_PORTS)
+        if port in _handed_out:
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("0.0.0.0", port))
             except OSError:
                 continue
+            _handed_out.add(port)
             return port
     raise RuntimeError(f"no free port in {SERVER_PORTS.start}..{SERVER_PORTS.stop - 1}")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import email
 import io
 import json
-import socket
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from service_kit import (
 )
 from sqlmodel import select
 
+from kaleidoscope_cli.embedded_redis import free_port
 from notifications.adapters.tables import DeliveryRow, PreferenceRow
 from notifications.bootstrap import Notifications
 from notifications.channels.webhook import WebhookVerificationError, generate_secret, verify
@@ -43,12 +43,6 @@ class Mailbox:
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import email
 import io
-import socket
 import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -16,6 +15,7 @@ from aiosmtpd.smtp import Envelope
 from notify_testkit import SIGNING_KEY
 from pypdf import PdfReader
 
+from kaleidoscope_cli.embedded_redis import free_port
 from notifications.channels import Attachment, ChannelError, MessageRecipient, OutgoingMessage
 from notifications.channels.email import EmailChannel
 from notifications.documents import DocumentFields, issue_document
@@ -44,15 +44,9 @@ class Mailbox:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _server(smtputf8: bool) -> Iterator[tuple[Mailbox, int]]:
     mailbox = Mailbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=smtputf8)
     controller.start()
     try:
@@ -142,7 +136,7 @@ async def test_a_refused_recipient_is_a_permanent_failure(smtp_server: tuple[Mai
 
 async def test_an_unreachable_smtp_server_is_worth_retrying() -> None:
     with pytest.raises(ChannelError) as failure:
-        await _channel(_free_port()).send(_message("a@belovo-lib.example"))
+        await _channel(free_port()).send(_message("a@belovo-lib.example"))
     assert not failure.value.permanent
 
 

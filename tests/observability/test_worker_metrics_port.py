@@ -6,7 +6,9 @@ import socket
 from pathlib import Path
 
 import httpx
+import pytest
 
+from kaleidoscope_cli import embedded_redis
 from kaleidoscope_cli.embedded_redis import SERVER_PORTS, free_port
 from kaleidoscope_shared.worker import serve_metrics
 
@@ -33,3 +35,12 @@ def test_ports_handed_to_servers_lie_below_the_ephemeral_range() -> None:
     low, _ = (int(n) for n in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
     ports = {free_port() for _ in range(50)}
     assert all(port in SERVER_PORTS and port < low for port in ports)
+
+
+def test_a_port_is_never_handed_out_twice_even_when_it_is_free_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A stack asks for all its ports before any server binds one: each is free at its asking.
+    first, second = free_port(), free_port()
+    monkeypatch.setattr(embedded_redis, "_handed_out", set())
+    chosen = iter([first, first, second])
+    monkeypatch.setattr(embedded_redis.random, "choice", lambda _: next(chosen))
+    assert [free_port(), free_port()] == [first, second]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kaleidoscope_cli.embedded_redis import free_port
 from kaleidoscope_shared.http.problems import PROBLEM_JSON, RETRY_AFTER_S
 from kaleidoscope_shared.settings import DEVELOPMENT_ORGANISER_TOKEN
 
@@ -32,12 +32,6 @@ ORGANISER = {"Authorization": f"Bearer {DEVELOPMENT_ORGANISER_TOKEN}"}
 UNAVAILABLE_METRIC = re.compile(
     r'^kaleidoscope_dependency_unavailable_total\{component="api",dependency="database"\} (\S+)$', re.M
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
